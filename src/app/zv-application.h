@@ -1,0 +1,15 @@
+/* zv-application.h: the single-instance Zveno application. */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define ZV_TYPE_APPLICATION (zv_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (ZvApplication, zv_application, ZV, APPLICATION, AdwApplication)
+
+ZvApplication *zv_application_new (const char        *application_id,
+                                   GApplicationFlags  flags);
+
+G_END_DECLS
