@@ -1,0 +1,113 @@
+-- zv-store-schema.sql: the client's local cache (one file per signed-in account).
+--
+-- Ordered migrations (see zv-db.c): never edit a block that shipped; append "-- migration N+1".
+-- Conventions: times are INTEGER milliseconds since the epoch (UTC); ids are the server's ids.
+-- Messages not yet acknowledged by the server (the outbox) live in messages too, with
+-- id = 4503599627370496 (2^52) + outbox.local_id and state 'pending' or 'failed', so the UI reads one
+-- table in one order; acknowledgement replaces that row with the server's copy in one transaction.
+
+-- migration 1
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+
+-- The company directory (delta-synced) and the signed-in user.
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  login         TEXT NOT NULL DEFAULT '',
+  name          TEXT NOT NULL DEFAULT '',
+  title         TEXT NOT NULL DEFAULT '',
+  department    TEXT NOT NULL DEFAULT '',
+  email         TEXT NOT NULL DEFAULT '',
+  extension     TEXT NOT NULL DEFAULT '',
+  mobile        TEXT NOT NULL DEFAULT '',
+  company_phone TEXT NOT NULL DEFAULT '',
+  external      INTEGER NOT NULL DEFAULT 0,
+  presence      TEXT NOT NULL DEFAULT 'offline',
+  sort_name     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX users_sort_idx ON users (sort_name, id);
+
+-- last_activity orders the chat list; unread is kept up to date by the writer.
+CREATE TABLE chats (
+  id              INTEGER PRIMARY KEY,
+  type            TEXT NOT NULL,
+  title           TEXT NOT NULL DEFAULT '',
+  limited         INTEGER NOT NULL DEFAULT 0,
+  last_message_id INTEGER,
+  last_activity   INTEGER NOT NULL DEFAULT 0,
+  read_up_to      INTEGER NOT NULL DEFAULT 0,
+  unread          INTEGER NOT NULL DEFAULT 0,
+  oldest_cached   INTEGER,
+  history_complete INTEGER NOT NULL DEFAULT 0,
+  draft           TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX chats_activity_idx ON chats (last_activity DESC, id DESC);
+
+CREATE TABLE members (
+  chat_id INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL,
+  PRIMARY KEY (chat_id, user_id)
+) WITHOUT ROWID;
+
+-- state: 'sent' (the server's copy), 'pending' or 'failed' (outbox rows, see above).
+-- attachments and reactions are the server's JSON arrays, kept as text.
+CREATE TABLE messages (
+  id          INTEGER PRIMARY KEY,
+  chat_id     INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+  sender_id   INTEGER NOT NULL,
+  client_id   TEXT,
+  text        TEXT NOT NULL DEFAULT '',
+  reply_to    INTEGER,
+  created_at  INTEGER NOT NULL,
+  edited_at   INTEGER,
+  deleted     INTEGER NOT NULL DEFAULT 0,
+  state       TEXT NOT NULL DEFAULT 'sent' CHECK (state IN ('sent', 'pending', 'failed')),
+  attachments TEXT NOT NULL DEFAULT '[]',
+  reactions   TEXT NOT NULL DEFAULT '[]'
+);
+-- Keyset paging of one chat in display order (TOOLING.md: 0.1 ms a page at 50k messages).
+CREATE INDEX messages_chat_idx ON messages (chat_id, id);
+CREATE UNIQUE INDEX messages_client_idx ON messages (client_id) WHERE client_id IS NOT NULL;
+
+-- The outbox: what the user sent and the server has not acknowledged, in order per chat.
+CREATE TABLE outbox (
+  local_id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  client_id       TEXT NOT NULL UNIQUE,
+  chat_id         INTEGER NOT NULL,
+  text            TEXT NOT NULL,
+  reply_to        INTEGER,
+  attachments     TEXT NOT NULL DEFAULT '[]',
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_chat_idx ON outbox (chat_id, local_id);
+
+-- Full-text index: text plus the chat as a token "c<ID>" so a chat filter runs inside the index.
+CREATE VIEW messages_fts_content AS
+  SELECT id, text, 'c' || chat_id AS chat FROM messages;
+
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+  text, chat,
+  content = 'messages_fts_content',
+  content_rowid = 'id',
+  tokenize = 'zveno'
+);
+
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, text, chat) VALUES (new.id, new.text, 'c' || new.chat_id);
+END;
+
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, chat_id ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text, chat)
+    VALUES ('delete', old.id, old.text, 'c' || old.chat_id);
+  INSERT INTO messages_fts (rowid, text, chat) VALUES (new.id, new.text, 'c' || new.chat_id);
+END;
+
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text, chat)
+    VALUES ('delete', old.id, old.text, 'c' || old.chat_id);
+END;
