@@ -86,28 +86,31 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_chat_idx ON outbox (chat_id, local_id);
 
--- Full-text index: text plus the chat as a token "c<ID>" so a chat filter runs inside the index.
+-- Full-text index: text plus the chat and the sender as tokens "c<ID>" / "u<ID>", so filters run
+-- inside the index ("(query) AND chat:c12") instead of joining after MATCH (TOOLING.md: 0.9 s vs 45 ms).
 CREATE VIEW messages_fts_content AS
-  SELECT id, text, 'c' || chat_id AS chat FROM messages;
+  SELECT id, text, 'c' || chat_id AS chat, 'u' || sender_id AS sender FROM messages;
 
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
-  text, chat,
+  text, chat, sender,
   content = 'messages_fts_content',
   content_rowid = 'id',
   tokenize = 'zveno'
 );
 
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-  INSERT INTO messages_fts (rowid, text, chat) VALUES (new.id, new.text, 'c' || new.chat_id);
+  INSERT INTO messages_fts (rowid, text, chat, sender)
+    VALUES (new.id, new.text, 'c' || new.chat_id, 'u' || new.sender_id);
 END;
 
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, chat_id ON messages BEGIN
-  INSERT INTO messages_fts (messages_fts, rowid, text, chat)
-    VALUES ('delete', old.id, old.text, 'c' || old.chat_id);
-  INSERT INTO messages_fts (rowid, text, chat) VALUES (new.id, new.text, 'c' || new.chat_id);
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, chat_id, sender_id ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text, chat, sender)
+    VALUES ('delete', old.id, old.text, 'c' || old.chat_id, 'u' || old.sender_id);
+  INSERT INTO messages_fts (rowid, text, chat, sender)
+    VALUES (new.id, new.text, 'c' || new.chat_id, 'u' || new.sender_id);
 END;
 
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-  INSERT INTO messages_fts (messages_fts, rowid, text, chat)
-    VALUES ('delete', old.id, old.text, 'c' || old.chat_id);
+  INSERT INTO messages_fts (messages_fts, rowid, text, chat, sender)
+    VALUES ('delete', old.id, old.text, 'c' || old.chat_id, 'u' || old.sender_id);
 END;
