@@ -30,6 +30,9 @@ static const struct {
   { ZV_API_ERROR_RESYNC_REQUIRED, "resync_required", 410 },
   { ZV_API_ERROR_INTERNAL, "internal", 500 },
   { ZV_API_ERROR_UNAVAILABLE, "unavailable", 503 },
+  /* Never on the wire: the client's names for what went wrong on the way. */
+  { ZV_API_ERROR_NETWORK, "network", 0 },
+  { ZV_API_ERROR_INVALID_RESPONSE, "invalid_response", 0 },
   { ZV_API_ERROR_UNKNOWN, "unknown", 500 },
 };
 
@@ -68,4 +71,41 @@ zv_api_error_is_deactivation (const GError *error)
 {
   return g_error_matches (error, ZV_API_ERROR, ZV_API_ERROR_ACCOUNT_DISABLED) ||
          g_error_matches (error, ZV_API_ERROR, ZV_API_ERROR_DEVICE_REVOKED);
+}
+
+/* Whether trying the same request later may succeed: the network, an overloaded or failing
+ * server, a garbled answer. Authentication and validation errors are never transient. */
+gboolean
+zv_api_error_is_transient (const GError *error)
+{
+  if (error == NULL || error->domain != ZV_API_ERROR)
+    return FALSE;
+
+  switch ((ZvApiError) error->code)
+    {
+    case ZV_API_ERROR_NETWORK:
+    case ZV_API_ERROR_INVALID_RESPONSE:
+    case ZV_API_ERROR_INTERNAL:
+    case ZV_API_ERROR_UNAVAILABLE:
+    case ZV_API_ERROR_RATE_LIMITED:
+      return TRUE;
+    case ZV_API_ERROR_BAD_REQUEST:
+    case ZV_API_ERROR_INVALID_CREDENTIALS:
+    case ZV_API_ERROR_UNAUTHORIZED:
+    case ZV_API_ERROR_TOKEN_EXPIRED:
+    case ZV_API_ERROR_ACCOUNT_DISABLED:
+    case ZV_API_ERROR_DEVICE_REVOKED:
+    case ZV_API_ERROR_FORBIDDEN:
+    case ZV_API_ERROR_NOT_FOUND:
+    case ZV_API_ERROR_METHOD_NOT_ALLOWED:
+    case ZV_API_ERROR_CONFLICT:
+    case ZV_API_ERROR_TOO_LARGE:
+    case ZV_API_ERROR_UNSUPPORTED_MEDIA:
+    case ZV_API_ERROR_POLICY_VIOLATION:
+    case ZV_API_ERROR_RANGE_NOT_SATISFIABLE:
+    case ZV_API_ERROR_RESYNC_REQUIRED:
+    case ZV_API_ERROR_UNKNOWN:
+    default:
+      return FALSE;
+    }
 }

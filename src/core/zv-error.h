@@ -30,6 +30,8 @@ typedef enum {
   ZV_API_ERROR_RESYNC_REQUIRED,
   ZV_API_ERROR_INTERNAL,
   ZV_API_ERROR_UNAVAILABLE,
+  ZV_API_ERROR_NETWORK,              /* client side: the server could not be reached */
+  ZV_API_ERROR_INVALID_RESPONSE,     /* client side: an answer that breaks the contract */
   ZV_API_ERROR_UNKNOWN,              /* a code this build does not know yet */
 } ZvApiError;
 
@@ -38,5 +40,6 @@ const char  *zv_api_error_to_code          (ZvApiError  error);
 ZvApiError   zv_api_error_from_code        (const char *code);
 guint        zv_api_error_http_status      (ZvApiError  error);
 gboolean     zv_api_error_is_deactivation  (const GError *error);
+gboolean     zv_api_error_is_transient     (const GError *error);
 
 G_END_DECLS

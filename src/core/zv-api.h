@@ -1,0 +1,51 @@
+/* zv-api.h: the UC API client: JSON requests over libsoup with typed errors. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define ZV_TYPE_API (zv_api_get_type ())
+
+G_DECLARE_FINAL_TYPE (ZvApi, zv_api, ZV, API, GObject)
+
+ZvApi       *zv_api_new                  (const char           *base_url);
+const char  *zv_api_get_base_url         (ZvApi                *self);
+gboolean     zv_api_set_ca_file          (ZvApi                *self,
+                                          const char           *path,
+                                          GError              **error);
+void         zv_api_set_access_token     (ZvApi                *self,
+                                          const char           *token);
+void         zv_api_set_max_response_size (ZvApi               *self,
+                                          gsize                 bytes);
+void         zv_api_set_timeout          (ZvApi                *self,
+                                          guint                 seconds);
+void         zv_api_call_async           (ZvApi                *self,
+                                          const char           *method,
+                                          const char           *path,
+                                          JsonNode             *body,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+JsonNode    *zv_api_call_finish          (ZvApi                *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
+JsonNode    *zv_api_call_sync            (ZvApi                *self,
+                                          const char           *method,
+                                          const char           *path,
+                                          JsonNode             *body,
+                                          GCancellable         *cancellable,
+                                          GError              **error);
+
+char        *zv_api_discovery_url        (const char           *address,
+                                          GError              **error);
+void         zv_api_discover_async       (const char           *address,
+                                          const char           *ca_file,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+char        *zv_api_discover_finish      (GAsyncResult         *result,
+                                          GError              **error);
+
+G_END_DECLS
