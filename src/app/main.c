@@ -13,9 +13,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(ZvApplication) app = NULL;
+  const char *localedir;
+
+  /* ZVENO_LOCALEDIR points an uninstalled build (tests, screenshots) at BUILD/po. */
+  localedir = g_getenv ("ZVENO_LOCALEDIR");
+  if (localedir == NULL || localedir[0] == '\0')
+    localedir = LOCALEDIR;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

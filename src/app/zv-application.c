@@ -1,4 +1,5 @@
-/* zv-application.c: application lifetime, app-wide actions and the main window. */
+/* zv-application.c: application lifetime (single instance), the app-wide actions and their
+ * accelerators, the colour scheme, and the Preferences and About windows. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
@@ -6,26 +7,181 @@
 #include <glib/gi18n.h>
 
 #include "zv-application.h"
+#include "zv-preferences-window.h"
 #include "zv-window.h"
 
 struct _ZvApplication
 {
   AdwApplication parent_instance;
+
+  /* owned */
+  GSettings *settings;
 };
 
 G_DEFINE_FINAL_TYPE (ZvApplication, zv_application, ADW_TYPE_APPLICATION)
 
-ZvApplication *
-zv_application_new (const char        *application_id,
-                    GApplicationFlags  flags)
+static void
+zv_application_apply_color_scheme (ZvApplication *self)
 {
-  g_return_val_if_fail (application_id != NULL, NULL);
+  AdwStyleManager *style_manager = adw_style_manager_get_default ();
+  AdwColorScheme scheme;
 
-  return g_object_new (ZV_TYPE_APPLICATION,
-                       "application-id", application_id,
-                       "flags", flags,
-                       "resource-base-path", APPLICATION_PATH,
-                       NULL);
+  /* Enum values of org.zveno.Zveno.ColorScheme: default, light, dark. */
+  switch (g_settings_get_enum (self->settings, "color-scheme"))
+    {
+    case 1:
+      scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+      break;
+    case 2:
+      scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+      break;
+    default:
+      /* Follows the desktop's preference and falls back to light. */
+      scheme = ADW_COLOR_SCHEME_PREFER_LIGHT;
+      break;
+    }
+
+  adw_style_manager_set_color_scheme (style_manager, scheme);
+}
+
+static void
+color_scheme_changed_cb (ZvApplication *self)
+{
+  zv_application_apply_color_scheme (self);
+}
+
+static void
+zv_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  ZvApplication *self = ZV_APPLICATION (user_data);
+  ZvPreferencesWindow *preferences;
+
+  preferences = zv_preferences_window_new (self->settings);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences),
+                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static char *
+zv_application_debug_info (void)
+{
+  /* Shown under About > Troubleshooting, so bug reports say which libraries they ran on. */
+  return g_strdup_printf ("Zveno %s%s\n"
+                          "Application ID: %s\n\n"
+                          "GLib %u.%u.%u\n"
+                          "GTK %u.%u.%u\n"
+                          "libadwaita %u.%u.%u\n",
+                          PACKAGE_VERSION, DEVELOPMENT ? " (development)" : "",
+                          APPLICATION_ID,
+                          glib_major_version, glib_minor_version, glib_micro_version,
+                          gtk_get_major_version (), gtk_get_minor_version (), gtk_get_micro_version (),
+                          adw_get_major_version (), adw_get_minor_version (), adw_get_micro_version ());
+}
+
+static void
+zv_application_about_action (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  ZvApplication *self = ZV_APPLICATION (user_data);
+  const char *translators = _("translator-credits");
+  g_autofree char *debug_info = zv_application_debug_info ();
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                        "modal", TRUE,
+                        "application-name", _("Zveno"),
+                        "application-icon", APPLICATION_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Zveno developers"),
+                        "copyright", _("© 2026 The Zveno developers"),
+                        "comments", _("Work messenger and softphone for your company"),
+                        "website", "https://zveno.org/",
+                        "issue-url", "https://zveno.org/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "debug-info", debug_info,
+                        NULL);
+
+  /* An untranslated "translator-credits" means there is no translator to credit. */
+  if (g_strcmp0 (translators, "translator-credits") != 0)
+    adw_about_window_set_translator_credits (ADW_ABOUT_WINDOW (about), translators);
+
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+zv_application_quit_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  ZvApplication *self = ZV_APPLICATION (user_data);
+  GList *windows;
+
+  /* Close rather than destroy, so each main window saves its size and page on close-request;
+   * hide-on-close (run in background) must not keep it alive when the user asked to quit. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (self)),
+                              (GCopyFunc) g_object_ref, NULL);
+  for (GList *l = windows; l != NULL; l = l->next)
+    {
+      GtkWindow *window = GTK_WINDOW (l->data);
+
+      gtk_window_set_hide_on_close (window, FALSE);
+      gtk_window_close (window);
+      /* A window already hidden in the background is not realized and ignores close. */
+      if (gtk_window_get_application (window) != NULL)
+        gtk_window_destroy (window);
+    }
+  g_list_free_full (windows, g_object_unref);
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "preferences", .activate = zv_application_preferences_action },
+  { .name = "about", .activate = zv_application_about_action },
+  { .name = "quit", .activate = zv_application_quit_action },
+};
+
+static void
+zv_application_set_accels (ZvApplication *self)
+{
+  static const struct {
+    const char *action;
+    const char *accels[3];
+  } accels[] = {
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+    { "win.search", { "<Control>f", "<Control>k", NULL } },
+    { "win.page-chats", { "<Alt>1", NULL } },
+    { "win.page-calls", { "<Alt>2", NULL } },
+    { "win.page-contacts", { "<Alt>3", NULL } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
+}
+
+static void
+zv_application_startup (GApplication *app)
+{
+  ZvApplication *self = ZV_APPLICATION (app);
+
+  /* AdwApplication's startup initialises libadwaita, loads style.css and the help overlay. */
+  G_APPLICATION_CLASS (zv_application_parent_class)->startup (app);
+
+  gtk_window_set_default_icon_name (APPLICATION_ID);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  zv_application_set_accels (self);
+
+  self->settings = g_settings_new (SETTINGS_SCHEMA_ID);
+  g_signal_connect_object (self->settings, "changed::color-scheme",
+                           G_CALLBACK (color_scheme_changed_cb), self, G_CONNECT_SWAPPED);
+  zv_application_apply_color_scheme (self);
 }
 
 static void
@@ -42,14 +198,55 @@ zv_application_activate (GApplication *app)
 }
 
 static void
+zv_application_finalize (GObject *object)
+{
+  ZvApplication *self = ZV_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (zv_application_parent_class)->finalize (object);
+}
+
+static void
 zv_application_class_init (ZvApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->finalize = zv_application_finalize;
+  app_class->startup = zv_application_startup;
   app_class->activate = zv_application_activate;
 }
 
 static void
 zv_application_init (ZvApplication *self)
 {
+}
+
+ZvApplication *
+zv_application_new (const char        *application_id,
+                    GApplicationFlags  flags)
+{
+  g_return_val_if_fail (application_id != NULL, NULL);
+
+  return g_object_new (ZV_TYPE_APPLICATION,
+                       "application-id", application_id,
+                       "flags", flags,
+                       "resource-base-path", APPLICATION_PATH,
+                       NULL);
+}
+
+/**
+ * zv_application_get_settings:
+ * @self: a #ZvApplication
+ *
+ * Returns: (transfer none): the application's settings (schema SETTINGS_SCHEMA_ID); %NULL
+ *   before the application has started up.
+ */
+GSettings *
+zv_application_get_settings (ZvApplication *self)
+{
+  g_return_val_if_fail (ZV_IS_APPLICATION (self), NULL);
+
+  return self->settings;
 }

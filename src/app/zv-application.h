@@ -1,4 +1,4 @@
-/* zv-application.h: the single-instance Zveno application. */
+/* zv-application.h: the single-instance Zveno application: app actions, colour scheme, windows. */
 #pragma once
 
 #include <adwaita.h>
@@ -11,5 +11,6 @@ G_DECLARE_FINAL_TYPE (ZvApplication, zv_application, ZV, APPLICATION, AdwApplica
 
 ZvApplication *zv_application_new (const char        *application_id,
                                    GApplicationFlags  flags);
+GSettings     *zv_application_get_settings (ZvApplication *self);
 
 G_END_DECLS

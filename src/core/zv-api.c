@@ -288,9 +288,12 @@ finish_call (GTask *task_in)
   /* A body shorter than its Content-Length means the connection dropped mid-answer. */
   if (declared > 0 && (goffset) call->body->len < declared)
     {
+      g_autofree char *got = g_strdup_printf ("%u", call->body->len);
+      g_autofree char *expected = g_strdup_printf ("%" G_GOFFSET_FORMAT, declared);
+
+      /* Numbers formatted first: xgettext cannot read G_GOFFSET_FORMAT in a message. */
       g_task_return_new_error (task, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
-                               _("The server's answer was cut off after %u of %" G_GOFFSET_FORMAT " bytes"),
-                               call->body->len, declared);
+                               _("The server's answer was cut off after %s of %s bytes"), got, expected);
       return;
     }
 

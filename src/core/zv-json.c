@@ -151,6 +151,30 @@ zv_json_get_string_or_null (JsonObject  *object,
   return TRUE;
 }
 
+/* An ISO 8601 time ("2026-11-28T13:31:04.123Z") as milliseconds since the epoch; with @nullable,
+ * null or absent gives 0. */
+gboolean
+zv_json_get_time (JsonObject  *object,
+                  const char  *member,
+                  gboolean     nullable,
+                  gint64      *out_ms,
+                  GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  g_autoptr(GDateTime) time = NULL;
+
+  if (nullable && (node == NULL || JSON_NODE_HOLDS_NULL (node)))
+    {
+      *out_ms = 0;
+      return TRUE;
+    }
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      (time = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL)) == NULL)
+    return bad_member (error, member, nullable ? _("a time (ISO 8601) or null") : _("a time (ISO 8601)"));
+  *out_ms = g_date_time_to_unix (time) * 1000 + g_date_time_get_microsecond (time) / 1000;
+  return TRUE;
+}
+
 /* Returns: (transfer none) (nullable): the array; an absent optional array is %NULL without error. */
 JsonArray *
 zv_json_get_array (JsonObject  *object,

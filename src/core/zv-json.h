@@ -30,6 +30,11 @@ gboolean     zv_json_get_string_or_null  (JsonObject  *object,
                                           const char  *member,
                                           const char **out,
                                           GError     **error);
+gboolean     zv_json_get_time            (JsonObject  *object,
+                                          const char  *member,
+                                          gboolean     nullable,
+                                          gint64      *out_ms,
+                                          GError     **error);
 JsonArray   *zv_json_get_array           (JsonObject  *object,
                                           const char  *member,
                                           gboolean     required,

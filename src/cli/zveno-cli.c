@@ -1,0 +1,698 @@
+/* zveno-cli: Zveno's scriptable client, for IT and for the tests.
+ *
+ *   zveno-cli [--data-dir DIR] COMMAND ...
+ *
+ * The command-line interface is fixed (docs/cli.md): commands may be added, existing ones are not
+ * changed. Exit status 0 on success; otherwise one line "zveno-cli: MESSAGE" on stderr.
+ */
+#define G_LOG_DOMAIN "zveno-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zv-account.h"
+#include "zv-error.h"
+#include "zv-json.h"
+#include "zv-search.h"
+#include "zv-store-search.h"
+#include "zv-sync.h"
+
+typedef struct {
+  char       *data_dir;
+  ZvAccount  *account;
+} Cli;
+
+static int
+fail (const char *format,
+      ...) G_GNUC_PRINTF (1, 2);
+
+static int
+fail (const char *format,
+      ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* One line, whatever the message holds. */
+  g_strdelimit (message, "\n\r", ' ');
+  fprintf (stderr, "zveno-cli: %s\n", message);
+  return 1;
+}
+
+/* Runs the default main context until an async call filled *@result. */
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+open_account (Cli      *cli,
+              gboolean  need_signed_in,
+              GError  **error)
+{
+  g_autoptr(ZvSecretStore) secrets = zv_secret_store_new_default ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cli->account = zv_account_new (cli->data_dir, secrets);
+  if (!zv_account_load (cli->account, error))
+    return FALSE;
+  if (!need_signed_in)
+    return TRUE;
+  if (zv_account_get_store (cli->account) == NULL)
+    {
+      g_set_error_literal (error, ZV_API_ERROR, ZV_API_ERROR_UNAUTHORIZED,
+                           _("No account is signed in here. Run “zveno-cli login” first."));
+      return FALSE;
+    }
+  zv_account_restore_async (cli->account, NULL, store_result, &result);
+  return zv_account_restore_finish (cli->account, wait_for (&result), error);
+}
+
+static char *
+read_password (void)
+{
+  char buffer[4096];
+  size_t len;
+
+  if (fgets (buffer, sizeof buffer, stdin) == NULL)
+    return NULL;
+  len = strlen (buffer);
+  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
+    buffer[--len] = '\0';
+  {
+    char *password = g_strdup (buffer);
+    memset (buffer, 0, sizeof buffer);
+    return password;
+  }
+}
+
+static int
+cmd_login (Cli *cli, int argc, char **argv)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *login = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *ca_file = NULL;
+  gboolean password_stdin = FALSE;
+  GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server, N_("Company server or work e-mail address"), "URL" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &login, N_("Login"), "LOGIN" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the password from standard input"), NULL },
+    { "device-name", 0, 0, G_OPTION_ARG_STRING, &device, N_("How this device is called in the account's device list"), "NAME" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust this company CA certificate (PEM)"), "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— sign in");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *password = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (server == NULL || login == NULL || !password_stdin)
+    return fail ("%s", _("usage: zveno-cli login --server URL --user LOGIN --password-stdin"));
+
+  password = read_password ();
+  if (password == NULL || *password == '\0')
+    return fail ("%s", _("No password on standard input"));
+
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  zv_account_set_ca_file (cli->account, ca_file);
+  zv_account_login_async (cli->account, server, login, password, device, NULL, store_result, &result);
+  memset (password, 0, strlen (password));
+  if (!zv_account_login_finish (cli->account, wait_for (&result), &error))
+    return fail ("%s", error->message);
+
+  g_print (_("Signed in to %s as %s\n"), zv_account_get_server (cli->account), login);
+  return 0;
+}
+
+static int
+cmd_logout (Cli *cli, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  if (zv_account_get_store (cli->account) != NULL)
+    {
+      g_autoptr(GAsyncResult) restored = NULL;
+
+      /* Without tokens the server cannot be told, but the device is still cleaned. */
+      zv_account_restore_async (cli->account, NULL, store_result, &restored);
+      zv_account_restore_finish (cli->account, wait_for (&restored), NULL);
+    }
+  zv_account_logout_async (cli->account, NULL, store_result, &result);
+  if (!zv_account_logout_finish (cli->account, wait_for (&result), &error))
+    return fail ("%s", error->message);
+  g_print ("%s\n", _("Signed out; this device holds no data of the account any more"));
+  return 0;
+}
+
+static int
+cmd_sync (Cli *cli, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ZvSync) sync = NULL;
+  const ZvSyncStats *stats;
+  g_autofree char *chats = NULL;
+  g_autofree char *messages = NULL;
+  g_autofree char *contacts = NULL;
+  g_autofree char *pages = NULL;
+
+  if (!open_account (cli, TRUE, &error))
+    return fail ("%s", error->message);
+  sync = zv_sync_new (cli->account);
+  zv_sync_run_async (sync, NULL, store_result, &result);
+  if (!zv_sync_run_finish (sync, wait_for (&result), &error))
+    return fail ("%s", error->message);
+
+  stats = zv_sync_get_stats (sync);
+  chats = g_strdup_printf ("%u", stats->chats);
+  messages = g_strdup_printf ("%u", stats->messages);
+  contacts = g_strdup_printf ("%u", stats->contacts);
+  pages = g_strdup_printf ("%u", stats->pages);
+  g_print (_("Up to date: %s chats, %s messages and %s contacts received in %s pages\n"),
+           chats, messages, contacts, pages);
+  return 0;
+}
+
+static int
+cmd_whoami (Cli *cli, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) me = NULL;
+  JsonObject *object;
+  const char *login;
+  const char *name;
+
+  if (!open_account (cli, TRUE, &error))
+    return fail ("%s", error->message);
+  zv_account_call_async (cli->account, "GET", "/me", NULL, NULL, store_result, &result);
+  me = zv_account_call_finish (cli->account, wait_for (&result), &error);
+  if (me == NULL)
+    return fail ("%s", error->message);
+  object = json_node_get_object (me);
+  if (json_object_has_member (object, "user"))
+    object = zv_json_get_object (object, "user", &error);
+  if (object == NULL || (login = zv_json_get_string (object, "login", &error)) == NULL ||
+      (name = zv_json_get_string (object, "name", &error)) == NULL)
+    return fail ("%s", error->message);
+  g_print ("%s (%s) on %s\n", login, name, zv_account_get_server (cli->account));
+  return 0;
+}
+
+static int
+cmd_wipe (Cli *cli, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  zv_account_wipe_async (cli->account, NULL, store_result, &result);
+  if (!zv_account_wipe_finish (cli->account, wait_for (&result), &error))
+    return fail ("%s", error->message);
+  g_print ("%s\n", _("Wiped: the cache, the files and the secrets of the account are gone"));
+  return 0;
+}
+
+static gint64
+count_rows (ZvStore *store, const char *sql)
+{
+  sqlite3_stmt *stmt = zv_db_prepare (zv_store_get_reader (store), sql, NULL);
+  gint64 n = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return n;
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+static int
+cmd_status (Cli *cli, int argc, char **argv)
+{
+  gboolean as_json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— what this device holds");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  ZvStore *store;
+  g_autofree char *token = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+
+  store = zv_account_get_store (cli->account);
+  if (store != NULL)
+    token = zv_store_get_meta (store, "sync_token");
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "signed_in");
+  json_builder_add_boolean_value (builder, store != NULL && zv_account_get_login (cli->account) != NULL);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, zv_account_get_server (cli->account));
+  json_builder_set_member_name (builder, "login");
+  json_builder_add_string_value (builder, zv_account_get_login (cli->account));
+  json_builder_set_member_name (builder, "user_id");
+  json_builder_add_int_value (builder, zv_account_get_user_id (cli->account));
+  json_builder_set_member_name (builder, "chats");
+  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM chats") : 0);
+  json_builder_set_member_name (builder, "messages");
+  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM messages WHERE state = 'sent'") : 0);
+  json_builder_set_member_name (builder, "contacts");
+  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM users") : 0);
+  json_builder_set_member_name (builder, "outbox_pending");
+  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM outbox") : 0);
+  json_builder_set_member_name (builder, "sync_token");
+  json_builder_add_string_value (builder, token);
+  json_builder_end_object (builder);
+
+  if (as_json)
+    print_json (builder);
+  else if (store == NULL)
+    g_print ("%s\n", _("Not signed in"));
+  else
+    {
+      g_autofree char *chats = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM chats"));
+      g_autofree char *messages = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM messages WHERE state = 'sent'"));
+      g_autofree char *contacts = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM users"));
+      g_autofree char *pending = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM outbox"));
+
+      /* The numbers are formatted outside the message: xgettext cannot read G_GINT64_FORMAT. */
+      g_print (_("%s on %s: %s chats, %s messages, %s contacts, %s waiting to be sent\n"),
+               zv_account_get_login (cli->account), zv_account_get_server (cli->account),
+               chats, messages, contacts, pending);
+    }
+  return 0;
+}
+
+static char *
+format_time (gint64 ms)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (ms / 1000);
+
+  return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M") : g_strdup ("?");
+}
+
+static int
+cmd_chats (Cli *cli, int argc, char **argv)
+{
+  gboolean as_json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— the chat list");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  sqlite3_stmt *stmt;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  if (zv_account_get_store (cli->account) == NULL)
+    return fail ("%s", _("No account is signed in here. Run “zveno-cli login” first."));
+
+  stmt = zv_db_prepare (zv_store_get_reader (zv_account_get_store (cli->account)),
+                        /* A direct chat is called after the other person, as people see it. */
+                        "SELECT c.id, c.type, CASE WHEN c.title = '' AND c.type = 'direct' THEN "
+                        "ifnull((SELECT u.name FROM members m JOIN users u ON u.id = m.user_id "
+                        "WHERE m.chat_id = c.id AND m.user_id != ?1 LIMIT 1), '') ELSE c.title END, "
+                        "c.unread, c.last_activity, c.limited, c.title FROM chats c "
+                        "ORDER BY c.last_activity DESC, c.id DESC", &error);
+  if (stmt == NULL)
+    return fail ("%s", error->message);
+  sqlite3_bind_int64 (stmt, 1, zv_account_get_user_id (cli->account));
+
+  json_builder_begin_array (builder);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (as_json)
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+          json_builder_set_member_name (builder, "type");
+          json_builder_add_string_value (builder, zv_db_column_text (stmt, 1));
+          json_builder_set_member_name (builder, "title");
+          json_builder_add_string_value (builder, zv_db_column_text (stmt, 6));
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, zv_db_column_text (stmt, 2));
+          json_builder_set_member_name (builder, "unread");
+          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 3));
+          json_builder_set_member_name (builder, "last_activity");
+          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
+          json_builder_set_member_name (builder, "limited");
+          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
+          json_builder_end_object (builder);
+        }
+      else
+        {
+          g_autofree char *when = format_time (sqlite3_column_int64 (stmt, 4));
+
+          g_print ("%6" G_GINT64_FORMAT "  %-6s  %s  %s%s\n", (gint64) sqlite3_column_int64 (stmt, 0),
+                   zv_db_column_text (stmt, 1), when, zv_db_column_text (stmt, 2),
+                   sqlite3_column_int64 (stmt, 3) > 0 ? " •" : "");
+        }
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (builder);
+  if (as_json)
+    print_json (builder);
+  return 0;
+}
+
+static int
+cmd_history (Cli *cli, int argc, char **argv)
+{
+  gboolean as_json = FALSE;
+  int limit = 50;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON"), NULL },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("How many of the newest messages"), "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("CHAT_ID — the newest messages of a chat");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  gint64 chat_id;
+  char *end = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (argc < 2)
+    return fail ("%s", _("usage: zveno-cli history CHAT_ID [--limit N] [--json]"));
+  chat_id = g_ascii_strtoll (argv[1], &end, 10);
+  if (end == argv[1] || *end != '\0' || chat_id <= 0)
+    return fail (_("“%s” is not a chat id"), argv[1]);
+  if (limit <= 0)
+    return fail ("%s", _("--limit must be a positive number"));
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  if (zv_account_get_store (cli->account) == NULL)
+    return fail ("%s", _("No account is signed in here. Run “zveno-cli login” first."));
+
+  stmt = zv_db_prepare (zv_store_get_reader (zv_account_get_store (cli->account)),
+                        "SELECT id, sender_id, text, created_at, edited_at, deleted, state, reply_to, client_id "
+                        "FROM messages WHERE chat_id = ?1 ORDER BY id DESC LIMIT ?2", &error);
+  if (stmt == NULL)
+    return fail ("%s", error->message);
+  sqlite3_bind_int64 (stmt, 1, chat_id);
+  sqlite3_bind_int (stmt, 2, limit);
+
+  json_builder_begin_array (builder);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (as_json)
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+          json_builder_set_member_name (builder, "sender_id");
+          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 1));
+          json_builder_set_member_name (builder, "text");
+          json_builder_add_string_value (builder, zv_db_column_text (stmt, 2));
+          json_builder_set_member_name (builder, "created_at");
+          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 3));
+          json_builder_set_member_name (builder, "edited_at");
+          if (sqlite3_column_type (stmt, 4) == SQLITE_NULL)
+            json_builder_add_null_value (builder);
+          else
+            json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
+          json_builder_set_member_name (builder, "deleted");
+          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
+          json_builder_set_member_name (builder, "state");
+          json_builder_add_string_value (builder, zv_db_column_text (stmt, 6));
+          json_builder_set_member_name (builder, "reply_to");
+          if (sqlite3_column_type (stmt, 7) == SQLITE_NULL)
+            json_builder_add_null_value (builder);
+          else
+            json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 7));
+          json_builder_set_member_name (builder, "client_id");
+          if (sqlite3_column_type (stmt, 8) == SQLITE_NULL)
+            json_builder_add_null_value (builder);
+          else
+            json_builder_add_string_value (builder, zv_db_column_text (stmt, 8));
+          json_builder_end_object (builder);
+        }
+      else
+        {
+          g_autofree char *when = format_time (sqlite3_column_int64 (stmt, 3));
+
+          g_ptr_array_add (lines, g_strdup_printf ("%s  #%" G_GINT64_FORMAT "  u%" G_GINT64_FORMAT ": %s%s%s",
+                                                   when, (gint64) sqlite3_column_int64 (stmt, 0),
+                                                   (gint64) sqlite3_column_int64 (stmt, 1),
+                                                   sqlite3_column_int (stmt, 5) ? _("(deleted)") : zv_db_column_text (stmt, 2),
+                                                   sqlite3_column_type (stmt, 4) != SQLITE_NULL ? _(" (edited)") : "",
+                                                   g_str_equal (zv_db_column_text (stmt, 6), "sent") ? "" : _(" (not sent yet)")));
+        }
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (builder);
+
+  if (as_json)
+    print_json (builder);
+  else
+    for (guint i = lines->len; i > 0; i--)   /* oldest first, as a conversation reads */
+      g_print ("%s\n", (char *) g_ptr_array_index (lines, i - 1));
+  return 0;
+}
+
+static char *
+snippet_for_terminal (const char *snippet)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = snippet; *p != '\0'; p++)
+    {
+      if (*p == ZV_SEARCH_MARK_START[0])
+        g_string_append_c (out, '[');
+      else if (*p == ZV_SEARCH_MARK_END[0])
+        g_string_append_c (out, ']');
+      else if (*p == '\n')
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static int
+cmd_search (Cli *cli, int argc, char **argv)
+{
+  gboolean as_json = FALSE;
+  int limit = 20;
+  gint64 chat = 0;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON"), NULL },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("How many results"), "N" },
+    { "chat", 0, 0, G_OPTION_ARG_INT64, &chat, N_("Only in this chat"), "CHAT_ID" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("QUERY — search all cached messages");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autofree char *text = NULL;
+  ZvSearchQuery query = { 0 };
+  gboolean ranked = FALSE;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (argc < 2)
+    return fail ("%s", _("usage: zveno-cli search QUERY [--limit N] [--json]"));
+  if (limit <= 0)
+    return fail ("%s", _("--limit must be a positive number"));
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  if (zv_account_get_store (cli->account) == NULL)
+    return fail ("%s", _("No account is signed in here. Run “zveno-cli login” first."));
+
+  text = g_strjoinv (" ", argv + 1);
+  query.text = text;
+  query.limit = (guint) limit;
+  query.chat_id = chat;
+  hits = zv_store_search (zv_store_get_reader (zv_account_get_store (cli->account)), &query, NULL, &ranked, &error);
+  if (hits == NULL)
+    return fail ("%s", error->message);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      ZvSearchHit *hit = g_ptr_array_index (hits, i);
+      g_autofree char *plain = snippet_for_terminal (hit->snippet);
+
+      if (as_json)
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "message_id");
+          json_builder_add_int_value (builder, hit->message_id);
+          json_builder_set_member_name (builder, "chat_id");
+          json_builder_add_int_value (builder, hit->chat_id);
+          json_builder_set_member_name (builder, "sender_id");
+          json_builder_add_int_value (builder, hit->sender_id);
+          json_builder_set_member_name (builder, "created_at");
+          json_builder_add_int_value (builder, hit->created_at);
+          json_builder_set_member_name (builder, "snippet");
+          json_builder_add_string_value (builder, plain);
+          json_builder_end_object (builder);
+        }
+      else
+        {
+          g_autofree char *when = format_time (hit->created_at);
+          g_print ("%s  chat %" G_GINT64_FORMAT "  #%" G_GINT64_FORMAT "  %s\n", when, hit->chat_id, hit->message_id, plain);
+        }
+    }
+  json_builder_end_array (builder);
+  if (as_json)
+    print_json (builder);
+  return 0;
+}
+
+static int
+cmd_doctor (Cli *cli, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  if (zv_account_get_store (cli->account) == NULL)
+    {
+      g_print ("ok\n");   /* nothing cached is a consistent state */
+      return 0;
+    }
+  if (!zv_store_check (zv_account_get_store (cli->account), problems, &error))
+    return fail ("%s", error->message);
+  if (problems->len == 0)
+    {
+      g_print ("ok\n");
+      return 0;
+    }
+  for (guint i = 0; i < problems->len; i++)
+    g_print ("%s\n", (char *) g_ptr_array_index (problems, i));
+  return 2;
+}
+
+static const struct {
+  const char *name;
+  int (*run) (Cli *cli, int argc, char **argv);
+  const char *help;
+} commands[] = {
+  { "login", cmd_login, N_("Sign in: --server URL --user LOGIN --password-stdin") },
+  { "logout", cmd_logout, N_("Sign out and remove the account from this device") },
+  { "whoami", cmd_whoami, N_("Ask the server who is signed in (checks the account works)") },
+  { "sync", cmd_sync, N_("Bring the cache up to date with the server") },
+  { "status", cmd_status, N_("What this device holds [--json]") },
+  { "chats", cmd_chats, N_("The chat list [--json]") },
+  { "history", cmd_history, N_("CHAT_ID [--limit N] [--json]: a chat's newest messages") },
+  { "search", cmd_search, N_("QUERY [--limit N] [--json]: search everything cached") },
+  { "doctor", cmd_doctor, N_("Check the cache; prints “ok” or what is wrong") },
+  { "wipe", cmd_wipe, N_("Remove every trace of the account from this device") },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "%s\n", _("usage: zveno-cli [--data-dir DIR] COMMAND [ARGS]"));
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-8s %s\n", commands[i].name, _(commands[i].help));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  Cli cli = { 0 };
+  int first = 1;
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("ZVENO_LOCALEDIR") != NULL ? g_getenv ("ZVENO_LOCALEDIR") : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc > 2 && g_str_equal (argv[1], "--data-dir"))
+    {
+      cli.data_dir = g_strdup (argv[2]);
+      first = 3;
+    }
+  else if (argc > 1 && g_str_has_prefix (argv[1], "--data-dir="))
+    {
+      cli.data_dir = g_strdup (argv[1] + strlen ("--data-dir="));
+      first = 2;
+    }
+  else
+    cli.data_dir = zv_account_default_data_dir ();
+
+  if (argc <= first || g_str_equal (argv[first], "--help") || g_str_equal (argv[first], "-h"))
+    {
+      usage (argc <= first ? stderr : stdout);
+      g_free (cli.data_dir);
+      return argc <= first ? 2 : 0;
+    }
+
+  status = -1;
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[first], commands[i].name))
+      {
+        status = commands[i].run (&cli, argc - first, argv + first);
+        break;
+      }
+  if (status == -1)
+    status = fail (_("unknown command “%s”; see zveno-cli --help"), argv[first]);
+
+  g_clear_object (&cli.account);
+  g_free (cli.data_dir);
+  return status;
+}

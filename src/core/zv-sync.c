@@ -1,0 +1,696 @@
+/* zv-sync.c: the sync engine: /sync pages and the directory, written through the store.
+ *
+ * Each page is decoded and applied inside one store transaction together with the token that
+ * follows it, so the cache is always "as of some token": a crash, a kill -9 or a malformed page
+ * leaves it at the last good token, and the next run resumes from there. Decoding is strict: a page
+ * with a wrong type anywhere is refused whole (ZV_API_ERROR_INVALID_RESPONSE) and nothing of it is
+ * written.
+ */
+#define G_LOG_DOMAIN "zveno-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "zv-error.h"
+#include "zv-json.h"
+#include "zv-sync.h"
+
+#define SYNC_PAGE_LIMIT 500
+#define DIRECTORY_PAGE_LIMIT 500
+
+struct _ZvSync
+{
+  GObject      parent_instance;
+
+  /* owned */
+  ZvAccount   *account;
+  ZvSyncStats  stats;
+};
+
+G_DEFINE_FINAL_TYPE (ZvSync, zv_sync, G_TYPE_OBJECT)
+
+enum {
+  PROGRESS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean
+step (ZvDb          *db,
+      sqlite3_stmt  *stmt,
+      GError       **error)
+{
+  return stmt != NULL && zv_db_step_done (db, stmt, error);
+}
+
+static char *
+json_array_text (JsonObject *object,
+                 const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return g_strdup ("[]");
+  return zv_json_to_string (node);
+}
+
+/* ---- applying ----------------------------------------------------------------------------------- */
+
+gboolean
+zv_sync_apply_message (ZvDb            *db,
+                       gint64           me,
+                       JsonObject      *message,
+                       ZvStoreChanges  *changes,
+                       GError         **error)
+{
+  gint64 id, chat_id, sender_id, reply_to, created_at, edited_at;
+  const char *text, *client_id;
+  gboolean deleted = FALSE;
+  g_autofree char *reactions = NULL;
+  g_autofree char *attachments = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!zv_json_get_int (message, "id", &id, error) ||
+      !zv_json_get_int (message, "chat_id", &chat_id, error) ||
+      !zv_json_get_int (message, "sender_id", &sender_id, error) ||
+      (text = zv_json_get_string (message, "text", error)) == NULL ||
+      !zv_json_get_string_or_null (message, "client_id", &client_id, error) ||
+      !zv_json_get_int_or_null (message, "reply_to", 0, &reply_to, error) ||
+      !zv_json_get_time (message, "created_at", FALSE, &created_at, error) ||
+      !zv_json_get_time (message, "edited_at", TRUE, &edited_at, error) ||
+      !zv_json_get_bool (message, "deleted", FALSE, &deleted, error) ||
+      (json_object_has_member (message, "reactions") && !zv_json_get_array (message, "reactions", TRUE, error)) ||
+      (json_object_has_member (message, "attachments") && !zv_json_get_array (message, "attachments", TRUE, error)))
+    return FALSE;
+
+  reactions = json_array_text (message, "reactions");
+  attachments = json_array_text (message, "attachments");
+
+  /* Our own message acknowledged: the pending copy gives way to the server's. */
+  if (client_id != NULL && sender_id == me)
+    {
+      stmt = zv_db_prepare (db, "DELETE FROM messages WHERE client_id = ?1 AND state != 'sent'", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
+      if (!step (db, stmt, error))
+        return FALSE;
+      stmt = zv_db_prepare (db, "DELETE FROM outbox WHERE client_id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
+      if (!step (db, stmt, error))
+        return FALSE;
+    }
+
+  stmt = zv_db_prepare (db,
+                        "INSERT INTO messages (id, chat_id, sender_id, client_id, text, reply_to, created_at, "
+                        "edited_at, deleted, state, attachments, reactions) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11) "
+                        "ON CONFLICT (id) DO UPDATE SET text = excluded.text, edited_at = excluded.edited_at, "
+                        "deleted = excluded.deleted, attachments = excluded.attachments, "
+                        "reactions = excluded.reactions, reply_to = excluded.reply_to",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, chat_id);
+  sqlite3_bind_int64 (stmt, 3, sender_id);
+  if (client_id != NULL)
+    sqlite3_bind_text (stmt, 4, client_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, deleted ? "" : text, -1, SQLITE_TRANSIENT);
+  if (reply_to > 0)
+    sqlite3_bind_int64 (stmt, 6, reply_to);
+  sqlite3_bind_int64 (stmt, 7, created_at);
+  if (edited_at > 0)
+    sqlite3_bind_int64 (stmt, 8, edited_at);
+  sqlite3_bind_int (stmt, 9, deleted);
+  sqlite3_bind_text (stmt, 10, attachments, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 11, reactions, -1, SQLITE_TRANSIENT);
+  if (!step (db, stmt, error))
+    return FALSE;
+
+  /* The chat list orders by the newest message. */
+  stmt = zv_db_prepare (db, "UPDATE chats SET last_activity = max(last_activity, ?2), "
+                            "last_message_id = max(ifnull(last_message_id, 0), ?3) WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, chat_id);
+  sqlite3_bind_int64 (stmt, 2, created_at);
+  sqlite3_bind_int64 (stmt, 3, id);
+  if (!step (db, stmt, error))
+    return FALSE;
+
+  zv_store_changes_add_chat (changes, chat_id);
+  changes->flags |= ZV_STORE_CHANGED_CHATS;
+  return TRUE;
+}
+
+static gboolean
+apply_chat (ZvDb            *db,
+            JsonObject      *chat,
+            ZvStoreChanges  *changes,
+            GError         **error)
+{
+  gint64 id, last_message_id = 0, read_up_to = 0, unread = 0, created_at = 0;
+  const char *type, *title;
+  gboolean limited = FALSE;
+  JsonArray *members;
+  sqlite3_stmt *stmt;
+
+  if (!zv_json_get_int (chat, "id", &id, error) ||
+      (type = zv_json_get_string (chat, "type", error)) == NULL ||
+      (title = zv_json_get_string (chat, "title", error)) == NULL ||
+      !zv_json_get_int_or_null (chat, "last_message_id", 0, &last_message_id, error) ||
+      !zv_json_get_int_or_null (chat, "read_up_to", 0, &read_up_to, error) ||
+      !zv_json_get_int_or_null (chat, "unread_count", 0, &unread, error) ||
+      !zv_json_get_time (chat, "created_at", TRUE, &created_at, error) ||
+      !zv_json_get_bool (chat, "limited", FALSE, &limited, error) ||
+      (members = zv_json_get_array (chat, "members", TRUE, error)) == NULL)
+    return FALSE;
+
+  stmt = zv_db_prepare (db,
+                        "INSERT INTO chats (id, type, title, limited, last_message_id, last_activity, read_up_to, unread) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                        "ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, "
+                        "limited = max(limited, excluded.limited), "
+                        "last_message_id = max(ifnull(last_message_id, 0), excluded.last_message_id), "
+                        "last_activity = max(last_activity, excluded.last_activity), "
+                        "read_up_to = excluded.read_up_to, unread = excluded.unread",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, type, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, title, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 4, limited);
+  sqlite3_bind_int64 (stmt, 5, last_message_id);
+  sqlite3_bind_int64 (stmt, 6, created_at);
+  sqlite3_bind_int64 (stmt, 7, read_up_to);
+  sqlite3_bind_int64 (stmt, 8, unread);
+  if (!step (db, stmt, error))
+    return FALSE;
+
+  stmt = zv_db_prepare (db, "DELETE FROM members WHERE chat_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!step (db, stmt, error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (members); i++)
+    {
+      JsonNode *node = json_array_get_element (members, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        {
+          g_set_error (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
+                       _("The server's answer is not valid: “%s” must be %s"), "members[]", _("an integer"));
+          return FALSE;
+        }
+      stmt = zv_db_prepare (db, "INSERT OR IGNORE INTO members (chat_id, user_id) VALUES (?1, ?2)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, json_node_get_int (node));
+      if (!step (db, stmt, error))
+        return FALSE;
+    }
+
+  changes->flags |= ZV_STORE_CHANGED_CHATS;
+  return TRUE;
+}
+
+static gboolean
+apply_read_marker (ZvDb            *db,
+                   gint64           me,
+                   JsonObject      *marker,
+                   ZvStoreChanges  *changes,
+                   GError         **error)
+{
+  gint64 chat_id, user_id, message_id;
+  sqlite3_stmt *stmt;
+
+  if (!zv_json_get_int (marker, "chat_id", &chat_id, error) ||
+      !zv_json_get_int (marker, "user_id", &user_id, error) ||
+      !zv_json_get_int (marker, "message_id", &message_id, error))
+    return FALSE;
+  if (user_id != me)
+    return TRUE;   /* others' read state shows per message later; the chat list needs only ours */
+
+  /* Read on another device: what is left unread is what we hold above the marker from others. */
+  stmt = zv_db_prepare (db,
+                        "UPDATE chats SET read_up_to = max(read_up_to, ?2), "
+                        "unread = (SELECT count(*) FROM messages m WHERE m.chat_id = ?1 "
+                        "AND m.id > max(chats.read_up_to, ?2) AND m.sender_id != ?3 AND m.deleted = 0) "
+                        "WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, chat_id);
+  sqlite3_bind_int64 (stmt, 2, message_id);
+  sqlite3_bind_int64 (stmt, 3, me);
+  if (!step (db, stmt, error))
+    return FALSE;
+  changes->flags |= ZV_STORE_CHANGED_CHATS;
+  return TRUE;
+}
+
+/**
+ * zv_sync_apply_page:
+ *
+ * Applies one /sync answer and stores its "next" token. Runs inside the caller's transaction.
+ */
+gboolean
+zv_sync_apply_page (ZvDb            *db,
+                    gint64           me,
+                    JsonObject      *page,
+                    ZvStoreChanges  *changes,
+                    ZvSyncStats     *stats,
+                    GError         **error)
+{
+  JsonArray *chats, *messages, *markers, *removed;
+  const char *next;
+
+  if ((next = zv_json_get_string (page, "next", error)) == NULL ||
+      (chats = zv_json_get_array (page, "chats", TRUE, error)) == NULL ||
+      (messages = zv_json_get_array (page, "messages", TRUE, error)) == NULL)
+    return FALSE;
+  markers = zv_json_get_array (page, "read_markers", FALSE, error);
+  removed = zv_json_get_array (page, "removed_chats", FALSE, error);
+  if ((markers == NULL && json_object_has_member (page, "read_markers")) ||
+      (removed == NULL && json_object_has_member (page, "removed_chats")))
+    return FALSE;
+
+  for (guint i = 0; i < json_array_get_length (chats); i++)
+    {
+      JsonObject *chat = zv_json_array_get_object (chats, i, "chats", error);
+
+      if (chat == NULL || !apply_chat (db, chat, changes, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *message = zv_json_array_get_object (messages, i, "messages", error);
+
+      if (message == NULL || !zv_sync_apply_message (db, me, message, changes, error))
+        return FALSE;
+    }
+  for (guint i = 0; markers != NULL && i < json_array_get_length (markers); i++)
+    {
+      JsonObject *marker = zv_json_array_get_object (markers, i, "read_markers", error);
+
+      if (marker == NULL || !apply_read_marker (db, me, marker, changes, error))
+        return FALSE;
+    }
+  for (guint i = 0; removed != NULL && i < json_array_get_length (removed); i++)
+    {
+      JsonNode *node = json_array_get_element (removed, i);
+      sqlite3_stmt *stmt;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        {
+          g_set_error (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
+                       _("The server's answer is not valid: “%s” must be %s"), "removed_chats[]", _("an integer"));
+          return FALSE;
+        }
+      /* Leaving a chat removes its history from this device (messages cascade). */
+      stmt = zv_db_prepare (db, "DELETE FROM chats WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, json_node_get_int (node));
+      if (!step (db, stmt, error))
+        return FALSE;
+      changes->flags |= ZV_STORE_CHANGED_CHATS;
+      if (stats != NULL)
+        stats->removed_chats++;
+    }
+
+  if (stats != NULL)
+    {
+      stats->pages++;
+      stats->chats += json_array_get_length (chats);
+      stats->messages += json_array_get_length (messages);
+    }
+  changes->flags |= ZV_STORE_CHANGED_META;
+  return zv_store_set_meta (db, "sync_token", next, error);
+}
+
+static gboolean
+apply_user (ZvDb        *db,
+            JsonObject  *user,
+            GError     **error)
+{
+  gint64 id;
+  const char *login, *name, *title = "", *department = "", *presence = "offline";
+  const char *email = "", *extension = "", *mobile = "", *company = "";
+  gboolean external = FALSE;
+  JsonObject *phones = NULL;
+  JsonArray *emails;
+  g_autofree char *sort_name = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!zv_json_get_int (user, "id", &id, error) ||
+      (login = zv_json_get_string (user, "login", error)) == NULL ||
+      (name = zv_json_get_string (user, "name", error)) == NULL ||
+      !zv_json_get_bool (user, "external", FALSE, &external, error))
+    return FALSE;
+  if ((json_object_has_member (user, "title") && (title = zv_json_get_string (user, "title", error)) == NULL) ||
+      (json_object_has_member (user, "department") && (department = zv_json_get_string (user, "department", error)) == NULL) ||
+      (json_object_has_member (user, "presence") && (presence = zv_json_get_string (user, "presence", error)) == NULL))
+    return FALSE;
+  emails = zv_json_get_array (user, "emails", FALSE, error);
+  if (emails == NULL && json_object_has_member (user, "emails"))
+    return FALSE;
+  if (emails != NULL && json_array_get_length (emails) > 0)
+    {
+      JsonNode *first = json_array_get_element (emails, 0);
+
+      if (JSON_NODE_HOLDS_VALUE (first) && json_node_get_value_type (first) == G_TYPE_STRING)
+        email = json_node_get_string (first);
+    }
+  if (json_object_has_member (user, "phones"))
+    {
+      JsonArray *numbers;
+
+      if ((phones = zv_json_get_object (user, "phones", error)) == NULL)
+        return FALSE;
+      if ((json_object_has_member (phones, "extension") && (extension = zv_json_get_string (phones, "extension", error)) == NULL) ||
+          (json_object_has_member (phones, "mobile") && (mobile = zv_json_get_string (phones, "mobile", error)) == NULL))
+        return FALSE;
+      numbers = zv_json_get_array (phones, "company", FALSE, error);
+      if (numbers != NULL && json_array_get_length (numbers) > 0)
+        {
+          JsonNode *first = json_array_get_element (numbers, 0);
+
+          if (JSON_NODE_HOLDS_VALUE (first) && json_node_get_value_type (first) == G_TYPE_STRING)
+            company = json_node_get_string (first);
+        }
+    }
+
+  sort_name = g_utf8_casefold (name, -1);
+  stmt = zv_db_prepare (db,
+                        "INSERT INTO users (id, login, name, title, department, email, extension, mobile, "
+                        "company_phone, external, presence, sort_name) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                        "ON CONFLICT (id) DO UPDATE SET login = excluded.login, name = excluded.name, "
+                        "title = excluded.title, department = excluded.department, email = excluded.email, "
+                        "extension = excluded.extension, mobile = excluded.mobile, "
+                        "company_phone = excluded.company_phone, external = excluded.external, "
+                        "presence = excluded.presence, sort_name = excluded.sort_name",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, login, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, title, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, department, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, email, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 7, extension, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 8, mobile, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 9, company, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 10, external);
+  sqlite3_bind_text (stmt, 11, presence, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 12, sort_name, -1, SQLITE_TRANSIENT);
+  return step (db, stmt, error);
+}
+
+typedef struct {
+  JsonNode    *page;
+  gint64       me;
+  ZvSyncStats *stats;
+} PageWrite;
+
+static void
+page_write_free (PageWrite *write)
+{
+  json_node_unref (write->page);
+  g_free (write);
+}
+
+static gboolean
+write_sync_page (ZvDb            *db,
+                 gpointer         data,
+                 ZvStoreChanges  *changes,
+                 GError         **error)
+{
+  PageWrite *write = data;
+
+  return zv_sync_apply_page (db, write->me, json_node_get_object (write->page), changes, write->stats, error);
+}
+
+static gboolean
+write_directory_page (ZvDb            *db,
+                      gpointer         data,
+                      ZvStoreChanges  *changes,
+                      GError         **error)
+{
+  PageWrite *write = data;
+  JsonObject *page = json_node_get_object (write->page);
+  JsonArray *entries, *deleted;
+  const char *next;
+
+  if ((next = zv_json_get_string (page, "next_cursor", error)) == NULL ||
+      (entries = zv_json_get_array (page, "entries", TRUE, error)) == NULL)
+    return FALSE;
+  deleted = zv_json_get_array (page, "deleted", FALSE, error);
+  if (deleted == NULL && json_object_has_member (page, "deleted"))
+    return FALSE;
+
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *user = zv_json_array_get_object (entries, i, "entries", error);
+
+      if (user == NULL || !apply_user (db, user, error))
+        return FALSE;
+    }
+  for (guint i = 0; deleted != NULL && i < json_array_get_length (deleted); i++)
+    {
+      JsonNode *node = json_array_get_element (deleted, i);
+      sqlite3_stmt *stmt;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        {
+          g_set_error (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
+                       _("The server's answer is not valid: “%s” must be %s"), "deleted[]", _("an integer"));
+          return FALSE;
+        }
+      stmt = zv_db_prepare (db, "DELETE FROM users WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, json_node_get_int (node));
+      if (!step (db, stmt, error))
+        return FALSE;
+    }
+
+  write->stats->contacts += json_array_get_length (entries);
+  changes->flags |= ZV_STORE_CHANGED_USERS | ZV_STORE_CHANGED_META;
+  return zv_store_set_meta (db, "directory_cursor", next, error);
+}
+
+/* ---- the run ------------------------------------------------------------------------------------ */
+
+typedef enum {
+  STAGE_SYNC,
+  STAGE_DIRECTORY,
+} Stage;
+
+typedef struct {
+  Stage    stage;
+  gboolean more;
+} Run;
+
+static void run_next (GTask *task);
+
+static void
+page_written_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ZvSync *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!zv_store_write_finish (ZV_STORE (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_signal_emit (self, signals[PROGRESS], 0);
+
+  if (!run->more)
+    {
+      if (run->stage == STAGE_DIRECTORY)
+        {
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      run->stage = STAGE_DIRECTORY;
+    }
+  run_next (g_steal_pointer (&task));
+}
+
+static void
+page_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ZvSync *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) page = zv_account_call_finish (ZV_ACCOUNT (object), result, &error);
+  ZvStore *store = zv_account_get_store (self->account);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  PageWrite *write;
+
+  if (page == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (page) ||
+      !zv_json_get_bool (json_node_get_object (page), "more", FALSE, &run->more, &error))
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
+                             _("The server's answer is not a JSON object"));
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (store == NULL)
+    {
+      g_task_return_new_error (task, ZV_API_ERROR, ZV_API_ERROR_UNAUTHORIZED,
+                               _("No account is signed in on this device"));
+      return;
+    }
+
+  write = g_new0 (PageWrite, 1);
+  write->page = g_steal_pointer (&page);
+  write->me = zv_account_get_user_id (self->account);
+  write->stats = &self->stats;
+  zv_store_write_async (store, run->stage == STAGE_SYNC ? write_sync_page : write_directory_page,
+                        write, (GDestroyNotify) page_write_free, cancellable,
+                        page_written_cb, g_steal_pointer (&task));
+}
+
+static void
+run_next (GTask *task_in)
+{
+  g_autoptr(GTask) task = task_in;
+  ZvSync *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+  ZvStore *store = zv_account_get_store (self->account);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autofree char *path = NULL;
+  g_autofree char *token = NULL;
+
+  if (store == NULL)
+    {
+      g_task_return_new_error (task, ZV_API_ERROR, ZV_API_ERROR_UNAUTHORIZED,
+                               _("No account is signed in on this device"));
+      return;
+    }
+
+  if (run->stage == STAGE_SYNC)
+    {
+      token = zv_store_get_meta (store, "sync_token");
+      if (token != NULL)
+        {
+          g_autofree char *escaped = g_uri_escape_string (token, NULL, FALSE);
+          path = g_strdup_printf ("/sync?since=%s&limit=%d", escaped, SYNC_PAGE_LIMIT);
+        }
+      else
+        path = g_strdup_printf ("/sync?limit=%d", SYNC_PAGE_LIMIT);
+    }
+  else
+    {
+      token = zv_store_get_meta (store, "directory_cursor");
+      if (token != NULL)
+        {
+          g_autofree char *escaped = g_uri_escape_string (token, NULL, FALSE);
+          path = g_strdup_printf ("/directory?cursor=%s&limit=%d", escaped, DIRECTORY_PAGE_LIMIT);
+        }
+      else
+        path = g_strdup_printf ("/directory?limit=%d", DIRECTORY_PAGE_LIMIT);
+    }
+
+  zv_account_call_async (self->account, "GET", path, NULL, cancellable, page_cb, g_steal_pointer (&task));
+}
+
+/**
+ * zv_sync_run_async:
+ *
+ * Syncs until caught up: /sync pages from the stored token (or the initial sync), then the
+ * directory delta. ::progress is emitted after every page written.
+ */
+void
+zv_sync_run_async (ZvSync              *self,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, zv_sync_run_async);
+  g_task_set_task_data (task, g_new0 (Run, 1), g_free);
+  memset (&self->stats, 0, sizeof self->stats);
+  run_next (g_steal_pointer (&task));
+}
+
+gboolean
+zv_sync_run_finish (ZvSync        *self,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const ZvSyncStats *
+zv_sync_get_stats (ZvSync *self)
+{
+  return &self->stats;
+}
+
+ZvSync *
+zv_sync_new (ZvAccount *account)
+{
+  ZvSync *self = g_object_new (ZV_TYPE_SYNC, NULL);
+
+  self->account = g_object_ref (account);
+  return self;
+}
+
+static void
+zv_sync_dispose (GObject *object)
+{
+  ZvSync *self = ZV_SYNC (object);
+
+  g_clear_object (&self->account);
+
+  G_OBJECT_CLASS (zv_sync_parent_class)->dispose (object);
+}
+
+static void
+zv_sync_class_init (ZvSyncClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = zv_sync_dispose;
+
+  /**
+   * ZvSync::progress:
+   *
+   * A page was written; zv_sync_get_stats() tells how far the run got (for progress bars).
+   */
+  signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+zv_sync_init (ZvSync *self)
+{
+}
