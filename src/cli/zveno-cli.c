@@ -17,6 +17,7 @@
 #include "zv-account.h"
 #include "zv-error.h"
 #include "zv-json.h"
+#include "zv-outbox.h"
 #include "zv-search.h"
 #include "zv-store-search.h"
 #include "zv-sync.h"
@@ -170,6 +171,77 @@ cmd_logout (Cli *cli, int argc, char **argv)
   return 0;
 }
 
+/* Delivers the outbox; returns FALSE with @error when the server could not take it all. */
+static gboolean
+flush_outbox (Cli      *cli,
+              guint    *delivered,
+              GError  **error)
+{
+  g_autoptr(ZvOutbox) outbox = zv_outbox_new (cli->account);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  zv_outbox_flush_async (outbox, NULL, store_result, &result);
+  return zv_outbox_flush_finish (outbox, wait_for (&result), delivered, error);
+}
+
+static int
+cmd_send (Cli *cli, int argc, char **argv)
+{
+  gint64 reply_to = 0;
+  GOptionEntry entries[] = {
+    { "reply-to", 0, 0, G_OPTION_ARG_INT64, &reply_to, N_("Reply to this message"), "MESSAGE_ID" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("CHAT_ID TEXT — send a message (queued when offline)");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ZvOutbox) outbox = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *text = NULL;
+  gint64 chat_id;
+  char *end = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (argc < 3)
+    return fail ("%s", _("usage: zveno-cli send CHAT_ID TEXT"));
+  chat_id = g_ascii_strtoll (argv[1], &end, 10);
+  if (end == argv[1] || *end != '\0' || chat_id <= 0)
+    return fail (_("“%s” is not a chat id"), argv[1]);
+  if (!g_utf8_validate (argv[2], -1, NULL))
+    return fail ("%s", _("The text is not valid UTF-8"));
+  text = g_strjoinv (" ", argv + 2);
+
+  /* Queueing needs the cache only: the tokens may be unreachable while offline. */
+  if (!open_account (cli, FALSE, &error))
+    return fail ("%s", error->message);
+  if (zv_account_get_store (cli->account) == NULL)
+    return fail ("%s", _("No account is signed in here. Run “zveno-cli login” first."));
+
+  outbox = zv_outbox_new (cli->account);
+  zv_outbox_queue_async (outbox, chat_id, text, reply_to, NULL, store_result, &result);
+  client_id = zv_outbox_queue_finish (outbox, wait_for (&result), &error);
+  if (client_id == NULL)
+    return fail ("%s", error->message);
+
+  {
+    g_autoptr(GAsyncResult) restored = NULL;
+    g_autoptr(GError) flush_error = NULL;
+
+    zv_account_restore_async (cli->account, NULL, store_result, &restored);
+    if (!zv_account_restore_finish (cli->account, wait_for (&restored), &flush_error) ||
+        !flush_outbox (cli, NULL, &flush_error))
+      {
+        g_printerr (_("Queued %s; it will be sent when the server can be reached (%s)\n"),
+                    client_id, flush_error->message);
+        return 0;
+      }
+  }
+  g_print (_("Sent %s\n"), client_id);
+  return 0;
+}
+
 static int
 cmd_sync (Cli *cli, int argc, char **argv)
 {
@@ -183,6 +255,9 @@ cmd_sync (Cli *cli, int argc, char **argv)
   g_autofree char *pages = NULL;
 
   if (!open_account (cli, TRUE, &error))
+    return fail ("%s", error->message);
+  /* What was typed offline goes first, so the sync brings back the server's copies. */
+  if (!flush_outbox (cli, NULL, &error))
     return fail ("%s", error->message);
   sync = zv_sync_new (cli->account);
   zv_sync_run_async (sync, NULL, store_result, &result);
@@ -632,6 +707,7 @@ static const struct {
   { "login", cmd_login, N_("Sign in: --server URL --user LOGIN --password-stdin") },
   { "logout", cmd_logout, N_("Sign out and remove the account from this device") },
   { "whoami", cmd_whoami, N_("Ask the server who is signed in (checks the account works)") },
+  { "send", cmd_send, N_("CHAT_ID TEXT: send a message; queued and sent later when offline") },
   { "sync", cmd_sync, N_("Bring the cache up to date with the server") },
   { "status", cmd_status, N_("What this device holds [--json]") },
   { "chats", cmd_chats, N_("The chat list [--json]") },
