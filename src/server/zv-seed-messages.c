@@ -14,7 +14,6 @@
 
 #define SECOND_MS       ((gint64) 1000)
 #define MINUTE_MS       (60 * SECOND_MS)
-#define DAY_MS          (24 * 60 * MINUTE_MS)
 #define MOSCOW_OFFSET_S (3 * 3600)
 #define BATCH_MESSAGES  50000
 #define POOL_PER_TYPE   40

@@ -34,7 +34,6 @@
 
 #define DAY_MS          (24 * 3600 * (gint64) 1000)
 #define HOUR_MS         (3600 * (gint64) 1000)
-#define BATCH_MESSAGES  50000
 #define PBKDF2_ITER     200000   /* as zv-server-users.c */
 #define COMPANY_DOMAIN  "nordwind.example"
 

@@ -19,7 +19,6 @@
 
 #define RANK_THRESHOLD   1000    /* at most this many matches: rank them all */
 #define SCAN_CAP         20000   /* newest-first: rows examined per request at most */
-#define IN_INDEX_CHATS   64      /* users in at most this many chats get their chats as an index filter */
 
 /* The smallest message id created at or after @ms (ids grow with time), or max id + 1. */
 static gint64
@@ -29,12 +28,14 @@ first_id_at_or_after (ZvServer *self,
   sqlite3_stmt *stmt;
   gint64 lo = 0, hi = 0;
 
-  stmt = zv_server_db_prepare (self->db, "SELECT ifnull(min(id), 0), ifnull(max(id), 0) FROM messages");
+  /* Two statements: SQLite answers a lone min() or max() from the index, both together by a scan. */
+  stmt = zv_server_db_prepare (self->db, "SELECT ifnull(min(id), 0) FROM messages");
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      lo = sqlite3_column_int64 (stmt, 0);
-      hi = sqlite3_column_int64 (stmt, 1) + 1;
-    }
+    lo = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  stmt = zv_server_db_prepare (self->db, "SELECT ifnull(max(id), 0) FROM messages");
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    hi = sqlite3_column_int64 (stmt, 0) + 1;
   sqlite3_reset (stmt);
 
   while (lo < hi)
@@ -114,6 +115,26 @@ message_visible (ZvServer   *self,
     }
   sqlite3_reset (stmt);
   return ok;
+}
+
+/* The highlighted excerpt of one hit: a MATCH restricted to its rowid, which FTS5 answers from the
+ * index directly. */
+static char *
+snippet_for (ZvServer   *self,
+             const char *match,
+             gint64      id)
+{
+  sqlite3_stmt *stmt = zv_server_db_prepare (self->db,
+    "SELECT snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts "
+    "WHERE messages_fts MATCH ?1 AND rowid = ?2");
+  char *snippet = NULL;
+
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    snippet = g_strdup (zv_server_db_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return snippet != NULL ? snippet : g_strdup ("");
 }
 
 typedef struct {
@@ -239,29 +260,6 @@ zv_handle_search (ZvRequest *req)
   g_string_append_printf (expr, "(%s)", match);
   if (chat != 0)
     g_string_append_printf (expr, " AND chat:c%" G_GINT64_FORMAT, chat);
-  else if (g_hash_table_size (visible) <= IN_INDEX_CHATS)
-    {
-      GHashTableIter iter;
-      gpointer key;
-      gboolean first = TRUE;
-
-      if (g_hash_table_size (visible) == 0)
-        {
-          json_object_set_array_member (reply, "results", json_array_new ());
-          json_object_set_null_member (reply, "next_cursor");
-          json_object_set_string_member (reply, "order", "rank");
-          zv_reply_object (req, 200, reply);
-          return;
-        }
-      g_string_append (expr, " AND chat:(");
-      g_hash_table_iter_init (&iter, visible);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        {
-          g_string_append_printf (expr, "%sc%" G_GINT64_FORMAT, first ? "" : " OR ", *(gint64 *) key);
-          first = FALSE;
-        }
-      g_string_append_c (expr, ')');
-    }
   if (from != 0)
     g_string_append_printf (expr, " AND sender:u%" G_GINT64_FORMAT, from);
 
@@ -298,35 +296,47 @@ zv_handle_search (ZvRequest *req)
 
   if (ranked)
     {
-      gint64 seen = 0;
+      /* At most RANK_THRESHOLD matches: rank them all (cheap at this size), keep the visible ones
+       * and cut the page from that list, so pages are full and the offset cursor exact. */
+      g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) ranks = g_array_new (FALSE, FALSE, sizeof (double));
 
       stmt = zv_server_db_prepare (self->db,
-        "SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 16), rank FROM messages_fts "
-        "WHERE messages_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3 ORDER BY rank LIMIT ?4 OFFSET ?5");
+        "SELECT rowid, rank FROM messages_fts "
+        "WHERE messages_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3 ORDER BY rank LIMIT ?4");
       sqlite3_bind_text (stmt, 1, expr->str, -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64 (stmt, 2, lo);
       sqlite3_bind_int64 (stmt, 3, hi);
-      sqlite3_bind_int64 (stmt, 4, limit + 1);
-      sqlite3_bind_int64 (stmt, 5, offset);
+      sqlite3_bind_int64 (stmt, 4, RANK_THRESHOLD + 1);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+          double rank = sqlite3_column_double (stmt, 1);
+
+          g_array_append_val (ids, id);
+          g_array_append_val (ranks, rank);
+        }
+      sqlite3_reset (stmt);
+
       {
-        g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-        g_autoptr(GPtrArray) snippets = g_ptr_array_new_with_free_func (g_free);
-        g_autoptr(GArray) ranks = g_array_new (FALSE, FALSE, sizeof (double));
+        g_autoptr(GArray) visible_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+        g_autoptr(GArray) visible_ranks = g_array_new (FALSE, FALSE, sizeof (double));
 
-        while (sqlite3_step (stmt) == SQLITE_ROW)
+        for (guint i = 0; i < ids->len; i++)
+          if (message_visible (self, visible, g_array_index (ids, gint64, i)))
+            {
+              g_array_append_val (visible_ids, g_array_index (ids, gint64, i));
+              g_array_append_val (visible_ranks, g_array_index (ranks, double, i));
+            }
+        for (gint64 i = offset; i < (gint64) visible_ids->len && i < offset + limit; i++)
           {
-            gint64 id = sqlite3_column_int64 (stmt, 0);
-            double rank = sqlite3_column_double (stmt, 2);
+            g_autofree char *snippet = snippet_for (self, expr->str, g_array_index (visible_ids, gint64, i));
 
-            g_array_append_val (ids, id);
-            g_ptr_array_add (snippets, g_strdup (zv_server_db_column_text (stmt, 1)));
-            g_array_append_val (ranks, rank);
+            /* bm25 in FTS5 is negative, better matches lower: flip it so higher is better. */
+            collect_hit (&collect, g_array_index (visible_ids, gint64, i), snippet,
+                         -g_array_index (visible_ranks, double, i));
           }
-        sqlite3_reset (stmt);
-        for (guint i = 0; i < ids->len && seen < limit; i++, seen++)
-          collect_hit (&collect, g_array_index (ids, gint64, i), snippets->pdata[i],
-                       -g_array_index (ranks, double, i));
-        if (ids->len > (guint) limit)
+        if (offset + limit < (gint64) visible_ids->len)
           next = g_strdup_printf ("r.%" G_GINT64_FORMAT, offset + limit);
       }
       json_object_set_string_member (reply, "order", "rank");
@@ -364,17 +374,9 @@ zv_handle_search (ZvRequest *req)
       for (guint i = 0; i < hits->len; i++)
         {
           gint64 id = g_array_index (hits, gint64, i);
-          g_autofree char *snippet = NULL;
+          g_autofree char *snippet = snippet_for (self, expr->str, id);
 
-          stmt = zv_server_db_prepare (self->db,
-            "SELECT snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts "
-            "WHERE messages_fts MATCH ?1 AND rowid = ?2");
-          sqlite3_bind_text (stmt, 1, expr->str, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_int64 (stmt, 2, id);
-          if (sqlite3_step (stmt) == SQLITE_ROW)
-            snippet = g_strdup (zv_server_db_column_text (stmt, 0));
-          sqlite3_reset (stmt);
-          collect_hit (&collect, id, snippet != NULL ? snippet : "", 0.0);
+          collect_hit (&collect, id, snippet, 0.0);
         }
       /* A full page, or a scan cut at SCAN_CAP rows: the client may ask for more from here. */
       if (more || scanned == SCAN_CAP)

@@ -374,6 +374,61 @@ test_membership_delta (Fixture       *f,
 }
 
 static void
+test_membership_changes (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GHashTable) messages = message_table ();
+  g_autoptr(JsonArray) chats = json_array_new ();
+  g_autofree char *group = g_strdup_printf ("{\"type\":\"group\",\"title\":\"Проект\",\"members\":[%"
+                                            G_GINT64_FORMAT "]}", f->boris);
+  g_autofree char *direct = g_strdup_printf ("{\"type\":\"direct\",\"members\":[%" G_GINT64_FORMAT "]}", f->boris);
+  g_autofree char *token_b = NULL, *token_c = NULL, *token_b2 = NULL, *token_c2 = NULL;
+  g_autofree char *base = NULL, *members = NULL, *remove_boris = NULL, *remove_anna = NULL, *add = NULL;
+  g_autofree char *direct_path = NULL;
+  g_autoptr(JsonNode) renamed = NULL;
+  g_autoptr(JsonNode) sync_b = NULL;
+  gint64 chat, dchat;
+  int pages;
+
+  chat = create_chat (f, f->ta, group, 201);
+  dchat = create_chat (f, f->ta, direct, 201);
+  send_text (f, f->ta, chat, "m-1", "kickoff");
+  token_b = sync_all (f, f->tb, NULL, "", messages, NULL, NULL, &pages);
+  token_c = sync_all (f, f->tc, NULL, "", messages, NULL, NULL, &pages);
+
+  base = g_strdup_printf ("/api/v1/chats/%" G_GINT64_FORMAT, chat);
+  members = g_strconcat (base, "/members", NULL);
+  remove_boris = g_strdup_printf ("%s/%" G_GINT64_FORMAT, members, f->boris);
+  remove_anna = g_strdup_printf ("%s/%" G_GINT64_FORMAT, members, f->anna);
+  add = g_strdup_printf ("{\"user_ids\":[%" G_GINT64_FORMAT "]}", f->clara);
+  direct_path = g_strdup_printf ("/api/v1/chats/%" G_GINT64_FORMAT, dchat);
+
+  renamed = call (f, "PATCH", base, f->tb, "{\"title\":\"Проект Альфа\"}", 200);
+  g_assert_cmpstr (json_object_get_string_member (obj (renamed), "title"), ==, "Проект Альфа");
+  drop (call (f, "PATCH", direct_path, f->ta, "{\"title\":\"x\"}", 409));
+  drop (call (f, "PATCH", base, f->tc, "{\"title\":\"x\"}", 403));
+  drop (call (f, "POST", members, f->tb, add, 200));
+  /* Boris is not the creator: he may leave but not remove Anna. */
+  drop (call (f, "DELETE", remove_anna, f->tb, NULL, 403));
+  drop (call (f, "DELETE", remove_boris, f->ta, NULL, 200));
+  drop (call (f, "GET", base, f->tb, NULL, 403));
+
+  /* Boris's delta says the chat is gone; Clara's brings it with its history. */
+  g_free (token_b2);
+  token_b2 = g_strdup_printf ("/api/v1/sync?since=%s", token_b);
+  sync_b = call (f, "GET", token_b2, f->tb, NULL, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (sync_b), "removed_chats")), ==, 1);
+  g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (obj (sync_b), "removed_chats"), 0), ==, chat);
+
+  g_hash_table_remove_all (messages);
+  token_c2 = sync_all (f, f->tc, token_c, "", messages, chats, NULL, &pages);
+  g_assert_cmpuint (json_array_get_length (chats), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (chats, 0), "title"), ==, "Проект Альфа");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_array_get_object_element (chats, 0), "members")), ==, 2);
+  g_assert_cmpuint (g_hash_table_size (messages), ==, 1);
+}
+
+static void
 test_isolation (Fixture       *f,
                 gconstpointer  data)
 {
@@ -501,6 +556,7 @@ main (int    argc,
   ADD ("/server/chats/history-paging", test_history_paging);
   ADD ("/server/chats/sync", test_sync);
   ADD ("/server/chats/membership-delta", test_membership_delta);
+  ADD ("/server/chats/membership-changes", test_membership_changes);
   ADD ("/server/chats/isolation", test_isolation);
   ADD ("/server/chats/generic-errors", test_generic_errors);
   ADD ("/server/chats/echo-bot", test_echo_bot);
