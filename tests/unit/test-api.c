@@ -156,7 +156,9 @@ test_success_and_auth (void)
   gint64 id = 0;
   gboolean flag = FALSE;
 
-  g_assert_cmpstr (zv_api_get_base_url (api), ==, g_strdup_printf ("http://127.0.0.1:%u/api/v1", port));
+  g_autofree char *expected_base = g_strdup_printf ("http://127.0.0.1:%u/api/v1", port);
+
+  g_assert_cmpstr (zv_api_get_base_url (api), ==, expected_base);
   zv_api_set_access_token (api, "zva_secret");
   node = call (api, "/ok", &error);
   g_assert_no_error (error);
