@@ -57,13 +57,25 @@ call_free (Call *call)
   g_free (call);
 }
 
+/* ZVENO_HTTP_TIMEOUT (seconds) shortens the I/O timeout for tests and for IT's scripts. */
+static guint
+io_timeout (void)
+{
+  const char *env = g_getenv ("ZVENO_HTTP_TIMEOUT");
+  guint64 value;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 3600, &value, NULL))
+    return (guint) value;
+  return DEFAULT_TIMEOUT_S;
+}
+
 static SoupSession *
 new_session (void)
 {
   g_autofree char *agent = g_strdup_printf ("Zveno/%s", PACKAGE_VERSION);
 
   return soup_session_new_with_options ("user-agent", agent,
-                                        "timeout", DEFAULT_TIMEOUT_S,
+                                        "timeout", io_timeout (),
                                         "idle-timeout", 60,
                                         NULL);
 }
@@ -434,6 +446,89 @@ JsonNode *
 zv_api_call_finish (ZvApi         *self,
                     GAsyncResult  *result,
                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+websocket_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *message = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *connection;
+  guint status;
+
+  connection = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  if (connection != NULL)
+    {
+      g_task_return_pointer (task, connection, g_object_unref);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* A refused upgrade leaves its status on the message (the body is not read): 401 tells the
+   * caller to refresh its token, anything else is the server's or the network's trouble. */
+  status = soup_message_get_status (message);
+  if (status >= 400)
+    g_task_return_error (task, http_error (status, NULL, 0));
+  else
+    g_task_return_error (task, network_error (error));
+}
+
+/**
+ * zv_api_websocket_connect_async:
+ * @path: below the base URL, with its query string, e.g. "/events?since=42"
+ *
+ * Opens a WebSocket on the account's session (same TLS trust, same bearer token, same main
+ * context), for the event stream.
+ */
+void
+zv_api_websocket_connect_async (ZvApi               *self,
+                                const char          *path,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessage *message;
+
+  g_return_if_fail (ZV_IS_API (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, zv_api_websocket_connect_async);
+
+  url = g_strconcat (self->base_url, path, NULL);
+  message = build_message (self, "GET", url, NULL, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_set_task_data (task, message, g_object_unref);
+  soup_session_websocket_connect_async (self->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        cancellable, websocket_cb, g_object_ref (task));
+}
+
+/**
+ * zv_api_websocket_connect_finish:
+ *
+ * Returns: (transfer full): the open connection, or %NULL with @error set (ZV_API_ERROR).
+ */
+SoupWebsocketConnection *
+zv_api_websocket_connect_finish (ZvApi         *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,15 @@ JsonNode    *zv_api_call_sync            (ZvApi                *self,
                                           JsonNode             *body,
                                           GCancellable         *cancellable,
                                           GError              **error);
+void         zv_api_websocket_connect_async  (ZvApi                *self,
+                                              const char           *path,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+SoupWebsocketConnection *
+             zv_api_websocket_connect_finish (ZvApi                *self,
+                                              GAsyncResult         *result,
+                                              GError              **error);
 
 char        *zv_api_discovery_url        (const char           *address,
                                           GError              **error);

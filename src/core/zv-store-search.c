@@ -34,7 +34,8 @@ first_id_at_or_after (ZvDb     *db,
                       gint64   *out,
                       GError  **error)
 {
-  sqlite3_stmt *bounds = zv_db_prepare (db, "SELECT min(id), max(id) FROM messages", error);
+  /* Two subqueries: each is one b-tree edge lookup; "SELECT min(id), max(id)" scans the table. */
+  sqlite3_stmt *bounds = zv_db_prepare (db, "SELECT (SELECT min(id) FROM messages), (SELECT max(id) FROM messages)", error);
   sqlite3_stmt *probe;
   gint64 lo, hi;
 

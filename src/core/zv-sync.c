@@ -59,16 +59,20 @@ json_array_text (JsonObject *object,
 
 /* ---- applying ----------------------------------------------------------------------------------- */
 
-gboolean
-zv_sync_apply_message (ZvDb            *db,
-                       gint64           me,
-                       JsonObject      *message,
-                       ZvStoreChanges  *changes,
-                       GError         **error)
+/* Unread counts move one message at a time, except for chats whose row (with the server's own
+ * unread count) came in the same page: there the count is already right. */
+static gboolean
+apply_message (ZvDb            *db,
+               gint64           me,
+               JsonObject      *message,
+               gboolean         count_unread,
+               ZvStoreChanges  *changes,
+               GError         **error)
 {
   gint64 id, chat_id, sender_id, reply_to, created_at, edited_at;
   const char *text, *client_id;
-  gboolean deleted = FALSE;
+  gboolean deleted = FALSE, existed = FALSE, was_deleted = FALSE;
+  int unread_delta = 0;
   g_autofree char *reactions = NULL;
   g_autofree char *attachments = NULL;
   sqlite3_stmt *stmt;
@@ -88,6 +92,24 @@ zv_sync_apply_message (ZvDb            *db,
 
   reactions = json_array_text (message, "reactions");
   attachments = json_array_text (message, "attachments");
+
+  stmt = zv_db_prepare (db, "SELECT deleted FROM messages WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      existed = TRUE;
+      was_deleted = sqlite3_column_int (stmt, 0) != 0;
+    }
+  sqlite3_reset (stmt);
+  if (count_unread && sender_id != me)
+    {
+      if (!existed && !deleted)
+        unread_delta = 1;
+      else if (existed && !was_deleted && deleted)
+        unread_delta = -1;
+    }
 
   /* Our own message acknowledged: the pending copy gives way to the server's. */
   if (client_id != NULL && sender_id == me)
@@ -144,9 +166,38 @@ zv_sync_apply_message (ZvDb            *db,
   if (!step (db, stmt, error))
     return FALSE;
 
+  if (unread_delta != 0)
+    {
+      stmt = zv_db_prepare (db, "UPDATE chats SET unread = max(0, unread + ?2) WHERE id = ?1 AND read_up_to < ?3",
+                            error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, chat_id);
+      sqlite3_bind_int (stmt, 2, unread_delta);
+      sqlite3_bind_int64 (stmt, 3, id);
+      if (!step (db, stmt, error))
+        return FALSE;
+    }
+
   zv_store_changes_add_chat (changes, chat_id);
   changes->flags |= ZV_STORE_CHANGED_CHATS;
   return TRUE;
+}
+
+/**
+ * zv_sync_apply_message:
+ *
+ * Upserts one message as the server sent it (replacing our pending copy of it) and moves the
+ * chat's unread count and activity. Runs inside the caller's transaction.
+ */
+gboolean
+zv_sync_apply_message (ZvDb            *db,
+                       gint64           me,
+                       JsonObject      *message,
+                       ZvStoreChanges  *changes,
+                       GError         **error)
+{
+  return apply_message (db, me, message, TRUE, changes, error);
 }
 
 static gboolean
@@ -283,18 +334,27 @@ zv_sync_apply_page (ZvDb            *db,
       (removed == NULL && json_object_has_member (page, "removed_chats")))
     return FALSE;
 
+  g_autoptr(GHashTable) whole_chats = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
   for (guint i = 0; i < json_array_get_length (chats); i++)
     {
       JsonObject *chat = zv_json_array_get_object (chats, i, "chats", error);
+      gint64 chat_id = 0;
 
       if (chat == NULL || !apply_chat (db, chat, changes, error))
         return FALSE;
+      zv_json_get_int (chat, "id", &chat_id, NULL);
+      g_hash_table_add (whole_chats, g_memdup2 (&chat_id, sizeof chat_id));
     }
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
       JsonObject *message = zv_json_array_get_object (messages, i, "messages", error);
+      gint64 chat_id = 0;
 
-      if (message == NULL || !zv_sync_apply_message (db, me, message, changes, error))
+      if (message == NULL)
+        return FALSE;
+      zv_json_get_int (message, "chat_id", &chat_id, NULL);
+      if (!apply_message (db, me, message, !g_hash_table_contains (whole_chats, &chat_id), changes, error))
         return FALSE;
     }
   for (guint i = 0; markers != NULL && i < json_array_get_length (markers); i++)

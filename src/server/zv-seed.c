@@ -319,9 +319,9 @@ make_person (ZvSeeder *s, ZvSeedUser *u, guint index)
 
   if (u->english)
     {
-      first = &PICK (&s->rng, zv_seed_en_first_names);
       GString *clean = g_string_new (NULL);
 
+      first = &PICK (&s->rng, zv_seed_en_first_names);
       surname = g_strdup (PICK (&s->rng, zv_seed_en_surnames));
       /* O'Brien signs in as obrien. */
       for (const char *p = surname; *p; p++)
@@ -684,7 +684,7 @@ zv_seed_main (int argc, char **argv)
     { "chats", 0, 0, G_OPTION_ARG_INT64, &chats, "Direct and group chats (80)", "N" },
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages in all chats (20000)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed: the same seed gives the same company (1)", "S" },
-    { "until", 0, 0, G_OPTION_ARG_STRING, &until, "End of the history: YYYY-MM-DD or \"now\" (2026-11-30)", "DATE" },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &until, "Last day of the history, Moscow time: YYYY-MM-DD, or \"now\" (2026-11-28)", "DATE" },
     { "days", 0, 0, G_OPTION_ARG_INT64, &days, "Length of the history in days (180)", "N" },
     { "files", 0, 0, G_OPTION_ARG_FILENAME, &files_dir, "Where attachments go (FILE.files, as the server)", "DIR" },
     { "password", 0, 0, G_OPTION_ARG_STRING, &password, "Every seeded account's password (" ZV_SEED_DEMO_PASSWORD ")", "PW" },
@@ -747,7 +747,8 @@ zv_seed_main (int argc, char **argv)
       g_print (SUMMARY_FORMAT, s.db_path, s.seconds, s.n_users, externals, s.chats->len,
                s.n_messages_made, s.n_messages_made > 0 ? 100.0 * (double) s.n_russian / (double) s.n_messages_made : 0.0,
                s.n_files_made, s.n_calls_made);
-      g_print ("Sign in as '%s' with password '%s' (every seeded account has that password).\n",
+      /* tests/demo.sh shows the line that starts with "sign in". */
+      g_print ("sign in: login %s, password %s (every seeded account has this password)\n",
                ZV_SEED_DEMO_LOGIN, s.password);
     }
   else

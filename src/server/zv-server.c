@@ -736,7 +736,8 @@ const char *
 zv_server_get_url (ZvServer *self)
 {
   g_return_val_if_fail (ZV_IS_SERVER (self), NULL);
-  return self->config.public_url != NULL ? self->config.public_url : self->url;
+  /* The address actually bound (what tests and scripts connect to), never --public-url. */
+  return self->url;
 }
 
 void

@@ -34,9 +34,10 @@ G_DECLARE_FINAL_TYPE (ZvServer, zv_server, ZV, SERVER, GObject)
 
 ZvServer   *zv_server_new        (const ZvServerConfig *config,
                                   GError              **error);
-/* Starts accepting; returns the base URL actually bound ("http://127.0.0.1:PORT"). */
+/* Starts accepting connections. */
 gboolean    zv_server_start      (ZvServer             *self,
                                   GError              **error);
+/* The base URL actually bound ("http://127.0.0.1:PORT"), after zv_server_start. */
 const char *zv_server_get_url    (ZvServer             *self);
 void        zv_server_stop       (ZvServer             *self);
 

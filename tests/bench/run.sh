@@ -24,9 +24,10 @@ USERS=${BENCH_USERS:-1000}
 CHATS=${BENCH_CHATS:-2000}
 SEED=${BENCH_SEED:-1}
 ITERATIONS=${BENCH_ITERATIONS:-200}
-DATA=${BENCH_DATA:-$BUILD/bench-data}
+# Inside tests/isolate.sh (the 'slow' smoke test) everything stays in the test's own temp folder.
+DATA=${BENCH_DATA:-${ZVENO_TEST_TMPDIR:-$BUILD}/bench-data}
 DB=$DATA/bench-$USERS-$CHATS-$MESSAGES-$SEED.db
-RESULTS=$BUILD/bench-results.txt
+RESULTS=${ZVENO_TEST_TMPDIR:-$BUILD}/bench-results.txt
 
 for bin in "$SERVER" "$BENCH_BIN/bench-server-search" "$BENCH_BIN/bench-sync"; do
   if [ ! -x "$bin" ]; then
@@ -121,12 +122,78 @@ bench_sync() {
   out "zveno-server peak RSS: $((${SERVER_PEAK_KB:-0} / 1024)) MB"
 }
 
+# ---- the client (issue 4): tests/bench/bench-client-*.c and zveno-cli ------------------------------
+# client-sync: `zveno-cli sync` receiving CLIENT_SYNC_MESSAGES (default 100,000) of anna's messages
+# from a seeded zveno-server over loopback, its peak RSS, and the storage limit (bench-client-store:
+# the same rows into the same schema in the same transaction size). An initial /sync sends only the
+# newest 50 messages of each chat, so the device first syncs, then its token is rewound to "d.S",
+# S = the server's last membership change (the server's own token format): the next sync then
+# receives every message of her chats, as a device that was offline for the whole history does.
+bench_client_sync() {
+  local cli=$BUILD/src/cli/zveno-cli want=${CLIENT_SYNC_MESSAGES:-100000} total db dev out seq
+  local start end wall rss cpu limit_out
+  # anna reads about 13.3 % of what the seed writes.
+  total=$(( want * 10000 / 1334 ))
+  db=$DATA/client-sync-$USERS-$CHATS-$total-$SEED.db
+  if [ ! -f "$db" ]; then
+    log "seeding $total messages for a $want-message sync into $db"
+    "$SERVER" seed --db "$db" --users "$USERS" --chats "$CHATS" --messages "$total" --seed "$SEED" --force --quiet >/dev/null
+  fi
+  header client-sync
+  local saved_db=$DB
+  DB=$db
+  start_server
+  DB=$saved_db
+  dev=$DATA/client-device
+  rm -rf "$dev" "$DATA/client-limit" "$DATA/client-secrets"
+  # A file-backed secret store: no D-Bus session is needed for a benchmark.
+  export SECRET_BACKEND=file SECRET_FILE_TEST_PATH=$DATA/client-secrets SECRET_FILE_TEST_PASSWORD=bench
+  echo demo | "$cli" --data-dir "$dev" login --server "$URL" --user anna --password-stdin >/dev/null
+  start=$(date +%s.%N)
+  out=$("$cli" --data-dir "$dev" sync)
+  end=$(date +%s.%N)
+  out "initial sync (50 newest per chat): $out in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s"
+  seq=$(sqlite3 "$db" "SELECT max(seq) FROM members")
+  sqlite3 "$dev/zveno.db" "UPDATE meta SET value = 'd.$seq' WHERE key = 'sync_token'"
+  log "zveno-cli sync of the whole history at $URL"
+  local server_cpu0 server_cpu1
+  server_cpu0=$(awk '{ print $14 + $15 }' "/proc/$server_pid/stat")
+  /usr/bin/time -f '%e %M %U %S' -o "$DATA/client-sync.time" "$cli" --data-dir "$dev" sync >"$DATA/client-sync.out"
+  server_cpu1=$(awk '{ print $14 + $15 }' "/proc/$server_pid/stat")
+  read -r wall rss user sys <"$DATA/client-sync.time"
+  msgs=$(sed -n 's/^Up to date: [0-9]* chats, \([0-9]*\) messages.*/\1/p' "$DATA/client-sync.out")
+  out "zveno-cli sync: $(cat "$DATA/client-sync.out")"
+  out "$(awk -v m="$msgs" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v sc="$(( server_cpu1 - server_cpu0 ))" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "zveno-cli sync: %d msgs in %.2f s wall = %.0f msgs/s; client CPU %.2f s (%.0f msgs per CPU-s); server CPU %.2f s; peak RSS %.1f MB", m, w, m / w, u + s, m / (u + s), sc / hz, r / 1024 }')"
+  stop_server
+  out "doctor: $("$cli" --data-dir "$dev" doctor)"
+  log "the storage limit: the same rows into a fresh cache"
+  limit_out=$(/usr/bin/time -f 'cpu %U %S' "$BENCH_BIN/bench-client-store" --source "$dev/zveno.db" --out "$DATA/client-limit" 2>&1)
+  out "$limit_out"
+  # Wall-clock rates swing with the load of a shared machine; CPU seconds per message do much less.
+  out "$(printf '%s\n' "$limit_out" | awk -v m="$msgs" -v w="$wall" -v c="$user $sys" '
+    /^storage insert/ { r = $10; rc = $(NF - 3) } /^storage as-sync/ { a = $10; ac = $(NF - 3) }
+    END { split(c, t, " "); printf "ratio zveno-cli sync / storage limit: wall %.2f (insert), %.2f (as-sync SQL); CPU %.2f (insert), %.2f (as-sync SQL)", m / w / r, m / w / a, m / (t[1] + t[2]) / rc, m / (t[1] + t[2]) / ac }')"
+  unset SECRET_BACKEND SECRET_FILE_TEST_PATH SECRET_FILE_TEST_PASSWORD
+}
+
+# client-search: zv_store_search() and the message list's paging over a client cache of BENCH_MESSAGES
+# (1,000,000) messages built from the seeded database.
+bench_client_search() {
+  ensure_db
+  header client-search
+  "$BENCH_BIN/bench-client-search" --server-db "$DB" --cache "$DATA/client-cache-$USERS-$CHATS-$MESSAGES-$SEED.db" \
+    --iterations "$ITERATIONS" | tee -a "$RESULTS"
+}
+
 for name in "${NAMES[@]}"; do
   case "$name" in
     seed) bench_seed ;;
     search) bench_search ;;
     sync) bench_sync ;;
-    *) echo "$0: unknown benchmark '$name' (seed, search, sync)" >&2; exit 2 ;;
+    client-sync) bench_client_sync ;;
+    client-search) bench_client_search ;;
+    *) echo "$0: unknown benchmark '$name' (seed, search, sync, client-sync, client-search)" >&2; exit 2 ;;
   esac
 done
 log "results appended to $RESULTS"

@@ -426,6 +426,14 @@ test_membership_changes (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (chats, 0), "title"), ==, "Проект Альфа");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_array_get_object_element (chats, 0), "members")), ==, 2);
   g_assert_cmpuint (g_hash_table_size (messages), ==, 1);
+
+  /* Leaving oneself answers 204: there is no chat left to show. */
+  {
+    g_autofree char *leave = g_strdup_printf ("%s/%" G_GINT64_FORMAT, members, f->clara);
+
+    drop (call (f, "DELETE", leave, f->tc, NULL, 204));
+    drop (call (f, "DELETE", leave, f->tc, NULL, 403));
+  }
 }
 
 static void

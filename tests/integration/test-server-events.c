@@ -251,6 +251,46 @@ test_refused_and_closed (void)
   zv_test_server_stop (server);
 }
 
+static void
+test_presence (void)
+{
+  ZvTestServer *server = zv_test_server_start (NULL);
+  gint64 boris;
+  g_autofree char *ta = NULL, *tb = NULL, *path = NULL;
+  ZvTestEvents *anna_events, *boris_events;
+  g_autoptr(JsonObject) ready = NULL, online = NULL, offline = NULL;
+  g_autoptr(JsonNode) user = NULL;
+
+  zv_test_add_user (server, "anna", "Anna", "pa");
+  boris = zv_test_add_user (server, "boris", "Boris", "pb");
+  ta = zv_test_login (server, "anna", "pa", NULL);
+  tb = zv_test_login (server, "boris", "pb", NULL);
+  path = g_strdup_printf ("/api/v1/users/%" G_GINT64_FORMAT, boris);
+
+  anna_events = zv_test_events_open (server, ta, -1, NULL);
+  ready = zv_test_events_wait (anna_events, "ready", 5000);
+  g_assert_nonnull (ready);
+  user = call (server, "GET", path, ta, NULL, 200);
+  g_assert_cmpstr (json_object_get_string_member (obj (user), "presence"), ==, "offline");
+
+  boris_events = zv_test_events_open (server, tb, -1, NULL);
+  online = zv_test_events_wait (anna_events, "presence", 5000);
+  g_assert_nonnull (online);
+  g_assert_cmpint (json_object_get_int_member (online, "seq"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (online, "data"), "user_id"), ==, boris);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (online, "data"), "presence"), ==, "online");
+  g_clear_pointer (&user, json_node_unref);
+  user = call (server, "GET", path, ta, NULL, 200);
+  g_assert_cmpstr (json_object_get_string_member (obj (user), "presence"), ==, "online");
+
+  zv_test_events_close (boris_events);
+  offline = zv_test_events_wait (anna_events, "presence", 5000);
+  g_assert_nonnull (offline);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (offline, "data"), "presence"), ==, "offline");
+  zv_test_events_close (anna_events);
+  zv_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -261,5 +301,6 @@ main (int    argc,
   g_test_add_func ("/server/events/resume", test_resume);
   g_test_add_func ("/server/events/resync-required", test_resync_required);
   g_test_add_func ("/server/events/refused-and-closed", test_refused_and_closed);
+  g_test_add_func ("/server/events/presence", test_presence);
   return g_test_run ();
 }

@@ -381,7 +381,8 @@ test_tls (void)
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   /* Under ASan, LeakSanitizer's own tracer crashes (SIGSEGV in the tracer, not in our code) when it
    * stops glib-networking's GnuTLS threads at exit; leaks are checked by the plain-HTTP tests. */
-  asan = g_strconcat (g_getenv ("ASAN_OPTIONS") != NULL ? g_getenv ("ASAN_OPTIONS") : "", ":detect_leaks=0", NULL);
+  asan = g_strconcat (g_getenv ("ASAN_OPTIONS") != NULL ? g_getenv ("ASAN_OPTIONS") : "",
+                      ":detect_leaks=0:fast_unwind_on_malloc=1", NULL);
   g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
   process = g_subprocess_launcher_spawn (launcher, &error, binary, "--db", db, "--listen", "127.0.0.1:0",
                                          "--tls-cert", cert, "--tls-key", key, NULL);
