@@ -19,6 +19,8 @@
 
 #define SYNC_PAGE_LIMIT 500
 #define DIRECTORY_PAGE_LIMIT 500
+#define MAX_ATTEMPTS 3          /* per page: the first try and two retries */
+#define RETRY_BASE_MS 500
 
 struct _ZvSync
 {
@@ -560,6 +562,7 @@ typedef enum {
 typedef struct {
   Stage    stage;
   gboolean more;
+  guint    attempts;   /* failed tries of the current page */
 } Run;
 
 static void run_next (GTask *task);
@@ -594,6 +597,12 @@ page_written_cb (GObject      *object,
 }
 
 static void
+retry_page (gpointer user_data)
+{
+  run_next (user_data);
+}
+
+static void
 page_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
@@ -609,9 +618,20 @@ page_cb (GObject      *object,
 
   if (page == NULL)
     {
+      /* A dropped connection, a 5xx, a garbled page: try the same page again a little later. */
+      if (zv_api_error_is_transient (error) && ++run->attempts < MAX_ATTEMPTS &&
+          !g_cancellable_is_cancelled (cancellable))
+        {
+          guint delay = (RETRY_BASE_MS << (run->attempts - 1)) + g_random_int_range (0, RETRY_BASE_MS);
+
+          g_debug ("sync page failed (%s); retrying in %u ms", error->message, delay);
+          g_timeout_add_once (delay, retry_page, g_steal_pointer (&task));
+          return;
+        }
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  run->attempts = 0;
   if (!JSON_NODE_HOLDS_OBJECT (page) ||
       !zv_json_get_bool (json_node_get_object (page), "more", FALSE, &run->more, &error))
     {

@@ -220,6 +220,13 @@ def main():
         check(after_sync["meta"]["sync_token"] != before["meta"]["sync_token"] and
               after_sync["messages"][0] == before["messages"][0] + 3, "the news arrived: 3 new messages, a new token")
 
+        # One failure is not fatal: the client retries the same page with backoff.
+        for kind in ("drop", "status:503", "malformed"):
+            server.start(f"/api/v1/sync={kind}*1")
+            out = cli(data, "sync", timeout=HTTP_TIMEOUT + 60)
+            check(out.returncode == 0, f"/sync {kind} once: the retry succeeds: {out.stderr.strip()!r}")
+            check(cli(data, "doctor").stdout.strip() == "ok", f"/sync {kind} once: doctor says ok")
+
         # The directory after a good /sync: only the directory stays as it was.
         for kind in ("malformed", "truncated", "oversized:40000000", "drop"):
             server.start(f"/api/v1/directory={kind}")

@@ -2,7 +2,7 @@
  * D-Bus session), stay apart per account, and a clear leaves nothing of the account behind. */
 #include "config.h"
 
-#include <libsecret/secret.h>
+#include <string.h>
 
 #include "zv-secret-store.h"
 
@@ -74,22 +74,26 @@ clear (ZvSecretStore *s, const char *account)
   g_main_loop_unref (wait.loop);
 }
 
-/* Counts the items of our schema for @account by asking the Secret Service directly. */
+/* Counts the items for @account by asking the Secret Service through secret-tool, another
+ * program: libsecret's own search would leak into this process (libsecret 0.20 keeps the state of
+ * the items it creates for a search), which LeakSanitizer would blame on the test. */
 static guint
 count_items (const char *account)
 {
-  static const SecretSchema schema = {
-    "org.zveno.Zveno.Secret", SECRET_SCHEMA_NONE,
-    { { "account", SECRET_SCHEMA_ATTRIBUTE_STRING }, { "key", SECRET_SCHEMA_ATTRIBUTE_STRING }, { NULL, 0 } },
-    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  };
   g_autoptr(GError) error = NULL;
-  GList *items = secret_password_search_sync (&schema, SECRET_SEARCH_ALL, NULL, &error,
-                                              "account", account, NULL);
-  guint n = g_list_length (items);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "secret-tool", "search", "--all", "account", account, NULL };
+  int status = 0;
+  guint n = 0;
 
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, &err, &status, &error));
   g_assert_no_error (error);
-  g_list_free_full (items, g_object_unref);
+  for (const char *p = err; (p = strstr (p, "label = ")) != NULL; p++)
+    n++;
+  for (const char *p = out; (p = strstr (p, "label = ")) != NULL; p++)
+    n++;
   return n;
 }
 
