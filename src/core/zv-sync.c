@@ -559,13 +559,64 @@ typedef enum {
   STAGE_DIRECTORY,
 } Stage;
 
+/* One run keeps at most one request and MAX_WRITES_AHEAD page writes in flight: page N+1 is fetched
+ * (with the token page N announced) while the writer thread applies page N, so the network and the
+ * disk work at the same time. A failed write ends the run; the token in meta is then still the last
+ * one written, so nothing is skipped. */
+#define MAX_WRITES_AHEAD 2
+
 typedef struct {
-  Stage    stage;
-  gboolean more;
-  guint    attempts;   /* failed tries of the current page */
+  Stage     stage;
+  guint     attempts;          /* failed tries of the current request */
+  char     *next_token;        /* what the next request asks from; NULL: the stored token */
+  gboolean  request_in_flight;
+  guint     writes_in_flight;
+  gboolean  waiting;           /* a request is due once a write finishes */
+  gboolean  last_received;     /* this stage's last page (more: false) arrived */
+  gboolean  returned;
 } Run;
 
-static void run_next (GTask *task);
+static void
+run_free (Run *run)
+{
+  g_free (run->next_token);
+  g_free (run);
+}
+
+static void request_page (GTask *task);
+static void start_stage (GTask *task);
+
+static void
+run_fail (GTask  *task,
+          GError *error)
+{
+  Run *run = g_task_get_task_data (task);
+
+  if (run->returned)
+    {
+      g_error_free (error);
+      return;
+    }
+  run->returned = TRUE;
+  g_task_return_error (task, error);
+}
+
+static void
+maybe_finish_stage (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  if (run->returned || !run->last_received || run->writes_in_flight > 0 || run->request_in_flight)
+    return;
+  if (run->stage == STAGE_DIRECTORY)
+    {
+      run->returned = TRUE;
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  run->stage = STAGE_DIRECTORY;
+  start_stage (task);
+}
 
 static void
 page_written_cb (GObject      *object,
@@ -577,29 +628,32 @@ page_written_cb (GObject      *object,
   Run *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
+  run->writes_in_flight--;
   if (!zv_store_write_finish (ZV_STORE (object), result, &error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      run_fail (task, g_steal_pointer (&error));
       return;
     }
+  if (run->returned)
+    return;
   g_signal_emit (self, signals[PROGRESS], 0);
 
-  if (!run->more)
+  if (run->waiting && !run->request_in_flight)
     {
-      if (run->stage == STAGE_DIRECTORY)
-        {
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
-      run->stage = STAGE_DIRECTORY;
+      run->waiting = FALSE;
+      request_page (task);
     }
-  run_next (g_steal_pointer (&task));
+  maybe_finish_stage (task);
 }
 
 static void
 retry_page (gpointer user_data)
 {
-  run_next (user_data);
+  g_autoptr(GTask) task = user_data;
+  Run *run = g_task_get_task_data (task);
+
+  if (!run->returned)
+    request_page (task);
 }
 
 static void
@@ -614,7 +668,13 @@ page_cb (GObject      *object,
   g_autoptr(JsonNode) page = zv_account_call_finish (ZV_ACCOUNT (object), result, &error);
   ZvStore *store = zv_account_get_store (self->account);
   GCancellable *cancellable = g_task_get_cancellable (task);
+  const char *next;
+  gboolean more = FALSE;
   PageWrite *write;
+
+  run->request_in_flight = FALSE;
+  if (run->returned)
+    return;
 
   if (page == NULL)
     {
@@ -625,80 +685,96 @@ page_cb (GObject      *object,
           guint delay = (RETRY_BASE_MS << (run->attempts - 1)) + g_random_int_range (0, RETRY_BASE_MS);
 
           g_debug ("sync page failed (%s); retrying in %u ms", error->message, delay);
-          g_timeout_add_once (delay, retry_page, g_steal_pointer (&task));
+          run->request_in_flight = TRUE;   /* the retry is this stage's request */
+          g_timeout_add_once (delay, retry_page, g_object_ref (task));
           return;
         }
-      g_task_return_error (task, g_steal_pointer (&error));
+      run_fail (task, g_steal_pointer (&error));
       return;
     }
   run->attempts = 0;
   if (!JSON_NODE_HOLDS_OBJECT (page) ||
-      !zv_json_get_bool (json_node_get_object (page), "more", FALSE, &run->more, &error))
+      !zv_json_get_bool (json_node_get_object (page), "more", FALSE, &more, &error) ||
+      (next = zv_json_get_string (json_node_get_object (page),
+                                  run->stage == STAGE_SYNC ? "next" : "next_cursor", &error)) == NULL)
     {
       if (error == NULL)
         g_set_error_literal (&error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
                              _("The server's answer is not a JSON object"));
-      g_task_return_error (task, g_steal_pointer (&error));
+      run_fail (task, g_steal_pointer (&error));
       return;
     }
   if (store == NULL)
     {
-      g_task_return_new_error (task, ZV_API_ERROR, ZV_API_ERROR_UNAUTHORIZED,
-                               _("No account is signed in on this device"));
+      run_fail (task, g_error_new_literal (ZV_API_ERROR, ZV_API_ERROR_UNAUTHORIZED,
+                                           _("No account is signed in on this device")));
       return;
     }
+
+  g_free (run->next_token);
+  run->next_token = g_strdup (next);
 
   write = g_new0 (PageWrite, 1);
   write->page = g_steal_pointer (&page);
   write->me = zv_account_get_user_id (self->account);
   write->stats = &self->stats;
+  run->writes_in_flight++;
   zv_store_write_async (store, run->stage == STAGE_SYNC ? write_sync_page : write_directory_page,
                         write, (GDestroyNotify) page_write_free, cancellable,
-                        page_written_cb, g_steal_pointer (&task));
+                        page_written_cb, g_object_ref (task));
+
+  if (!more)
+    {
+      run->last_received = TRUE;
+      maybe_finish_stage (task);
+    }
+  else if (run->writes_in_flight < MAX_WRITES_AHEAD)
+    request_page (task);
+  else
+    run->waiting = TRUE;
 }
 
 static void
-run_next (GTask *task_in)
+request_page (GTask *task)
 {
-  g_autoptr(GTask) task = task_in;
+  ZvSync *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  const char *token = run->next_token;
+  g_autofree char *path = NULL;
+  g_autofree char *escaped = token != NULL ? g_uri_escape_string (token, NULL, FALSE) : NULL;
+
+  if (run->stage == STAGE_SYNC)
+    path = escaped != NULL ? g_strdup_printf ("/sync?since=%s&limit=%d", escaped, SYNC_PAGE_LIMIT)
+                           : g_strdup_printf ("/sync?limit=%d", SYNC_PAGE_LIMIT);
+  else
+    path = escaped != NULL ? g_strdup_printf ("/directory?cursor=%s&limit=%d", escaped, DIRECTORY_PAGE_LIMIT)
+                           : g_strdup_printf ("/directory?limit=%d", DIRECTORY_PAGE_LIMIT);
+
+  run->request_in_flight = TRUE;
+  zv_account_call_async (self->account, "GET", path, NULL, cancellable, page_cb, g_object_ref (task));
+}
+
+/* Begins a stage from the token stored by the last run (every write of the previous stage is done). */
+static void
+start_stage (GTask *task)
+{
   ZvSync *self = g_task_get_source_object (task);
   Run *run = g_task_get_task_data (task);
   ZvStore *store = zv_account_get_store (self->account);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autofree char *path = NULL;
-  g_autofree char *token = NULL;
 
   if (store == NULL)
     {
-      g_task_return_new_error (task, ZV_API_ERROR, ZV_API_ERROR_UNAUTHORIZED,
-                               _("No account is signed in on this device"));
+      run_fail (task, g_error_new_literal (ZV_API_ERROR, ZV_API_ERROR_UNAUTHORIZED,
+                                           _("No account is signed in on this device")));
       return;
     }
-
-  if (run->stage == STAGE_SYNC)
-    {
-      token = zv_store_get_meta (store, "sync_token");
-      if (token != NULL)
-        {
-          g_autofree char *escaped = g_uri_escape_string (token, NULL, FALSE);
-          path = g_strdup_printf ("/sync?since=%s&limit=%d", escaped, SYNC_PAGE_LIMIT);
-        }
-      else
-        path = g_strdup_printf ("/sync?limit=%d", SYNC_PAGE_LIMIT);
-    }
-  else
-    {
-      token = zv_store_get_meta (store, "directory_cursor");
-      if (token != NULL)
-        {
-          g_autofree char *escaped = g_uri_escape_string (token, NULL, FALSE);
-          path = g_strdup_printf ("/directory?cursor=%s&limit=%d", escaped, DIRECTORY_PAGE_LIMIT);
-        }
-      else
-        path = g_strdup_printf ("/directory?limit=%d", DIRECTORY_PAGE_LIMIT);
-    }
-
-  zv_account_call_async (self->account, "GET", path, NULL, cancellable, page_cb, g_steal_pointer (&task));
+  run->attempts = 0;
+  run->waiting = FALSE;
+  run->last_received = FALSE;
+  g_free (run->next_token);
+  run->next_token = zv_store_get_meta (store, run->stage == STAGE_SYNC ? "sync_token" : "directory_cursor");
+  request_page (task);
 }
 
 /**
@@ -716,9 +792,9 @@ zv_sync_run_async (ZvSync              *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, zv_sync_run_async);
-  g_task_set_task_data (task, g_new0 (Run, 1), g_free);
+  g_task_set_task_data (task, g_new0 (Run, 1), (GDestroyNotify) run_free);
   memset (&self->stats, 0, sizeof self->stats);
-  run_next (g_steal_pointer (&task));
+  start_stage (task);
 }
 
 gboolean
