@@ -22,6 +22,7 @@
 #include "zv-events.h"
 #include "zv-json.h"
 #include "zv-outbox.h"
+#include "zv-profile.h"
 #include "zv-search.h"
 #include "zv-store-search.h"
 #include "zv-sync.h"
@@ -29,6 +30,7 @@
 typedef struct {
   char       *data_dir;
   ZvAccount  *account;
+  ZvProfile  *profile;
 } Cli;
 
 static int
@@ -76,7 +78,13 @@ open_account (Cli      *cli,
   g_autoptr(ZvSecretStore) secrets = zv_secret_store_new_default ();
   g_autoptr(GAsyncResult) result = NULL;
 
+  const char *ca_file;
+
   cli->account = zv_account_new (cli->data_dir, secrets);
+  /* The company CA from an IT profile applies to every request, as in the app. */
+  ca_file = zv_profile_get_string (cli->profile, "security.ca-file");
+  if (ca_file != NULL && *ca_file != '\0')
+    zv_account_set_ca_file (cli->account, ca_file);
   if (!zv_account_load (cli->account, error))
     return FALSE;
   if (!need_signed_in)
@@ -133,6 +141,25 @@ cmd_login (Cli *cli, int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail ("%s", error->message);
+  /* An IT profile may preset the server and the login, and lock them. */
+  {
+    const char *preset_server = zv_profile_get_string (cli->profile, "account.server");
+    const char *preset_login = zv_profile_get_string (cli->profile, "account.login");
+    const char *preset_ca = zv_profile_get_string (cli->profile, "security.ca-file");
+
+    if (server != NULL && zv_profile_is_locked (cli->profile, "account.server") &&
+        g_strcmp0 (server, preset_server) != 0)
+      return fail (_("The server is set by your company (%s) and cannot be changed"),
+                   zv_profile_get_origin (cli->profile, "account.server"));
+    if (ca_file != NULL && zv_profile_is_locked (cli->profile, "security.ca-file") &&
+        g_strcmp0 (ca_file, preset_ca) != 0)
+      return fail (_("The company certificate is set by your company (%s) and cannot be changed"),
+                   zv_profile_get_origin (cli->profile, "security.ca-file"));
+    if (server == NULL && *preset_server != '\0')
+      server = g_strdup (preset_server);
+    if (login == NULL && *preset_login != '\0')
+      login = g_strdup (preset_login);
+  }
   if (server == NULL || login == NULL || !password_stdin)
     return fail ("%s", _("usage: zveno-cli login --server URL --user LOGIN --password-stdin"));
 
@@ -142,7 +169,8 @@ cmd_login (Cli *cli, int argc, char **argv)
 
   if (!open_account (cli, FALSE, &error))
     return fail ("%s", error->message);
-  zv_account_set_ca_file (cli->account, ca_file);
+  if (ca_file != NULL)
+    zv_account_set_ca_file (cli->account, ca_file);
   zv_account_login_async (cli->account, server, login, password, device, NULL, store_result, &result);
   memset (password, 0, strlen (password));
   if (!zv_account_login_finish (cli->account, wait_for (&result), &error))
@@ -925,9 +953,25 @@ main (int   argc,
   else
     cli.data_dir = zv_account_default_data_dir ();
 
+  /* IT presets: built-in defaults < system profiles < the user's settings. A bad profile line is
+   * reported (file:line) and skipped, never fatal. */
+  cli.profile = zv_profile_new ();
+  {
+    g_auto(GStrv) dirs = zv_profile_system_dirs ();
+    g_autofree char *user_settings = g_build_filename (g_get_user_config_dir (), "zveno", "settings.ini", NULL);
+    GPtrArray *diagnostics;
+
+    zv_profile_load_system (cli.profile, (const char **) dirs);
+    zv_profile_load_file (cli.profile, user_settings, ZV_PROFILE_LAYER_USER);
+    diagnostics = zv_profile_get_diagnostics (cli.profile);
+    for (guint i = 0; i < diagnostics->len; i++)
+      g_printerr (_("zveno-cli: warning: profile %s\n"), (char *) g_ptr_array_index (diagnostics, i));
+  }
+
   if (argc <= first || g_str_equal (argv[first], "--help") || g_str_equal (argv[first], "-h"))
     {
       usage (argc <= first ? stderr : stdout);
+      g_clear_object (&cli.profile);
       g_free (cli.data_dir);
       return argc <= first ? 2 : 0;
     }
@@ -943,6 +987,7 @@ main (int   argc,
     status = fail (_("unknown command “%s”; see zveno-cli --help"), argv[first]);
 
   g_clear_object (&cli.account);
+  g_clear_object (&cli.profile);
   g_free (cli.data_dir);
   return status;
 }

@@ -30,9 +30,10 @@ def check(condition, what):
     print(f"ok {checks} - {what}")
 
 
-def run(*args, stdin=None, data_dir=None):
+def run(*args, stdin=None, data_dir=None, env=None):
     argv = [CLI] + (["--data-dir", data_dir] if data_dir else []) + list(args)
-    return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, **(env or {})))
 
 
 def secrets_of(account):
@@ -118,6 +119,30 @@ def main():
         check(admin(db, "user", "enable", "anna").returncode == 0, "the administrator enables the account again")
         ok = run("login", "--server", url, "--user", "anna", "--password-stdin", stdin="correct horse\n", data_dir=data)
         check(ok.returncode == 0, "signing in again works")
+        # The administrator revokes this device (not the account): the device wipes itself.
+        devices = admin(db, "device", "list", "anna").stdout.splitlines()
+        live = [line.split("\t")[0] for line in devices if "revoked" not in line]
+        check(len(live) >= 1, f"the device is listed: {devices}")
+        for device_id in live:
+            check(admin(db, "device", "revoke", device_id).returncode == 0, f"device {device_id} revoked")
+        gone = run("whoami", data_dir=data)
+        check(gone.returncode != 0 and ("revoked" in gone.stderr.lower() or "signed out" in gone.stderr.lower()), f"a revoked device is refused: {gone.stderr.strip()}")
+        check(all_files(data) == [] and secrets_of(account) == 0, "and wiped: no file, no secret")
+
+        # An IT profile presets and locks the server; a bad line is reported with file and line.
+        profiles = os.path.join(tmp, "profile.d")
+        os.makedirs(profiles)
+        with open(os.path.join(profiles, "10-company.ini"), "w") as f:
+            f.write(f"[account]\nserver = {url}\nlogin = anna\nlocked = server\nthis line is broken\n")
+        env = {"ZVENO_PROFILE_DIR": profiles}
+        other = run("login", "--server", "https://elsewhere.example.com", "--password-stdin",
+                    stdin="correct horse\n", data_dir=data, env=env)
+        check(other.returncode != 0 and "10-company.ini" in other.stderr, f"a locked server cannot be changed: {other.stderr.strip()}")
+        check(not os.path.exists(os.path.join(data, "zveno.db")), "and nothing was created")
+        ok = run("login", "--password-stdin", stdin="correct horse\n", data_dir=data, env=env)
+        check(ok.returncode == 0, f"login with the server and login from the profile: {ok.stderr.strip()}")
+        check("10-company.ini:5:" in ok.stderr, f"the malformed profile line is reported: {ok.stderr.strip()}")
+
         out = run("logout", data_dir=data)
         check(out.returncode == 0, "logout")
         check(all_files(data) == [] and secrets_of(account) == 0, "logout leaves no file and no secret")
