@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The outbox through zveno-cli against the real zveno-server: messages sent while the server is
 down are queued (exit 0), then delivered exactly once and in order when it is back; the same when
-the client is killed with SIGKILL at random moments while it delivers (the client id makes the
-retry idempotent). The cache stays consistent (doctor) throughout.
+the client is killed with SIGKILL at random moments while it delivers, and when the server is
+(the client id makes the retry idempotent). The cache stays consistent (doctor) throughout.
 """
 import json
 import os
@@ -149,7 +149,31 @@ def main():
         texts = server_texts(base, chat_id, "killed ")
         check(texts == [f"killed {i:03d}" for i in range(60)], f"still exactly once and in order ({len(texts)})")
 
-        # 3. Bad input: a chat that does not exist, an empty text; nothing is queued.
+        # 3. The server killed (SIGKILL) while it takes the messages, then started again.
+        server.stop()
+        for i in range(40):
+            cli(data, "send", str(chat_id), f"server-killed {i:03d}")
+        server_kills = 0
+        for attempt in range(6):
+            base = server.start()
+            proc = subprocess.Popen([CLI, "--data-dir", data, "sync"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.01, 0.08))
+            if proc.poll() is None:
+                server.proc.kill()
+                server.proc.wait()
+                server.proc = None
+                server_kills += 1
+            proc.wait(timeout=60)
+            if server.proc is not None:
+                server.stop()
+        base = server.start()
+        check(server_kills >= 1, f"the server was killed mid-delivery {server_kills} times")
+        check(cli(data, "sync").returncode == 0, "after the server is back a sync completes")
+        texts = server_texts(base, chat_id, "server-killed ")
+        check(texts == [f"server-killed {i:03d}" for i in range(40)], f"each exactly once and in order ({len(texts)})")
+        check(cli(data, "doctor").stdout.strip() == "ok", "doctor says ok")
+
+        # 4. Bad input: a chat that does not exist, an empty text; nothing is queued.
         out = cli(data, "send", "999999", "hello")
         check(out.returncode != 0 and "999999" in out.stderr, f"unknown chat: {out.stderr.strip()}")
         out = cli(data, "send", str(chat_id), "   ")
