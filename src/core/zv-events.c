@@ -517,6 +517,20 @@ on_message (SoupWebsocketConnection *connection,
 
   if (seq <= self->received)
     return;   /* the server's own replay overlap; resume makes this rare */
+  /* Seqs are shared by every user, so jumps are normal; "prev" (the seq of this user's previous
+   * stored event) tells a jump from a lost event. */
+  if (self->received >= 0 && json_object_has_member (object, "prev"))
+    {
+      gint64 prev = 0;
+
+      if (zv_json_get_int (object, "prev", &prev, NULL) && prev > self->received)
+        {
+          g_debug ("event %" G_GINT64_FORMAT " follows %" G_GINT64_FORMAT ", but %" G_GINT64_FORMAT
+                   " was the last received: an event was lost", seq, prev, self->received);
+          self->stats.gaps++;
+          request_sync (self, "gap");
+        }
+    }
   self->received = seq;
   {
     ZvEvent *event = zv_event_new (seq, event_type, data);

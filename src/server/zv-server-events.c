@@ -103,9 +103,48 @@ zv_events_emit_chat (ZvServer   *self,
     insert_event (self, g_array_index (users, gint64, i), type, text);
 }
 
+/* The seq of @user_id's stored event before @seq (0: none). Sent as "prev" with every stored event:
+ * seqs are shared by all users, so a client sees jumps all the time; "prev" lets it tell a jump from
+ * a lost event (prev above the last seq it applied). */
+static gint64
+previous_seq (ZvServer *self,
+              gint64    user_id,
+              gint64    seq)
+{
+  sqlite3_stmt *stmt = zv_server_db_prepare (self->db,
+    "SELECT ifnull(max(seq), 0) FROM events WHERE user_id = ?1 AND seq < ?2");
+  gint64 prev = 0;
+
+  sqlite3_bind_int64 (stmt, 1, user_id);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    prev = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return prev;
+}
+
+/* ZVENO_SERVER_EVENT_SKIP=N (testing only, docs/api.md "Testing"): the Nth stored event this server
+ * sends is not sent, once, as if the frame were lost; clients must notice by "prev". */
+static gboolean
+skip_for_test (void)
+{
+  static gint64 countdown = -2;
+
+  if (countdown == -2)
+    {
+      const char *env = g_getenv ("ZVENO_SERVER_EVENT_SKIP");
+
+      countdown = env != NULL ? g_ascii_strtoll (env, NULL, 10) : -1;
+    }
+  if (countdown <= 0)
+    return FALSE;
+  return --countdown == 0;
+}
+
 static void
 client_send (ZvEventClient *client,
              gint64         seq,
+             gint64         prev,
              const char    *type,
              const char    *data)
 {
@@ -113,8 +152,17 @@ client_send (ZvEventClient *client,
 
   if (client->closing || soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
+  if (prev > 0 && skip_for_test ())
+    {
+      client->last_seq = MAX (client->last_seq, seq);
+      return;
+    }
   /* type is one of our own identifiers and data is JSON we generated: plain concatenation is safe. */
-  text = g_strdup_printf ("{\"seq\":%" G_GINT64_FORMAT ",\"type\":\"%s\",\"data\":%s}", seq, type, data);
+  if (prev >= 0)
+    text = g_strdup_printf ("{\"seq\":%" G_GINT64_FORMAT ",\"prev\":%" G_GINT64_FORMAT ",\"type\":\"%s\",\"data\":%s}",
+                            seq, prev, type, data);
+  else
+    text = g_strdup_printf ("{\"seq\":%" G_GINT64_FORMAT ",\"type\":\"%s\",\"data\":%s}", seq, type, data);
   soup_websocket_connection_send_text (client->conn, text);
   if (seq > client->last_seq)
     client->last_seq = seq;
@@ -148,6 +196,8 @@ zv_events_flush (ZvServer *self)
       const char *type = zv_server_db_column_text (stmt, 2);
       GPtrArray *clients = g_hash_table_lookup (self->event_clients, &user_id);
 
+      gint64 prev = -1;
+
       self->events_flushed = seq;
       if (clients == NULL)
         continue;
@@ -157,7 +207,9 @@ zv_events_flush (ZvServer *self)
 
           if (seq <= client->last_seq)
             continue;
-          client_send (client, seq, type, zv_server_db_column_text (stmt, 3));
+          if (prev < 0)
+            prev = previous_seq (self, user_id, seq);
+          client_send (client, seq, prev, type, zv_server_db_column_text (stmt, 3));
           if (g_str_equal (type, "account.disabled"))
             client_close (client, "account_disabled");
         }
@@ -178,7 +230,7 @@ zv_events_send_live (ZvServer   *self,
     return;
   text = object_to_text (data);
   for (guint i = 0; i < clients->len; i++)
-    client_send (clients->pdata[i], 0, type, text);
+    client_send (clients->pdata[i], 0, -1, type, text);
 }
 
 static void
@@ -239,7 +291,7 @@ zv_events_check_clients (ZvServer *self)
             client_close (client, "account_disabled");
           else if (revoked)
             {
-              client_send (client, 0, "device.revoked", "{}");
+              client_send (client, 0, -1, "device.revoked", "{}");
               client_close (client, "device_revoked");
             }
         }
@@ -357,7 +409,7 @@ zv_events_websocket_cb (SoupServer              *soup,
 
   if (*since >= 0 && (*since < pruned || *since > self->events_flushed))
     {
-      client_send (client, self->events_flushed, "resync_required", "{}");
+      client_send (client, self->events_flushed, -1, "resync_required", "{}");
     }
   else if (*since >= 0)
     {
@@ -368,14 +420,18 @@ zv_events_websocket_cb (SoupServer              *soup,
       sqlite3_bind_int64 (stmt, 2, *since);
       sqlite3_bind_int64 (stmt, 3, self->events_flushed);
       while (sqlite3_step (stmt) == SQLITE_ROW)
-        client_send (client, sqlite3_column_int64 (stmt, 0), zv_server_db_column_text (stmt, 1),
-                     zv_server_db_column_text (stmt, 2));
+        {
+          gint64 seq = sqlite3_column_int64 (stmt, 0);
+
+          client_send (client, seq, previous_seq (self, client->user_id, seq),
+                       zv_server_db_column_text (stmt, 1), zv_server_db_column_text (stmt, 2));
+        }
       sqlite3_reset (stmt);
     }
   client->last_seq = MAX (client->last_seq, self->events_flushed);
   /* Tells the client where the stream stands, so it can resume from here even if nothing
    * happens to it before it disconnects. */
-  client_send (client, self->events_flushed, "ready", "{}");
+  client_send (client, self->events_flushed, -1, "ready", "{}");
 
   clients = g_hash_table_lookup (self->event_clients, &client->user_id);
   first = clients == NULL;
