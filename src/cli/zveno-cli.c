@@ -21,9 +21,11 @@
 #include "zv-error.h"
 #include "zv-events.h"
 #include "zv-json.h"
+#include "zv-message-list.h"
 #include "zv-outbox.h"
 #include "zv-profile.h"
 #include "zv-search.h"
+#include "zv-search-results.h"
 #include "zv-store-search.h"
 #include "zv-sync.h"
 
@@ -303,6 +305,55 @@ cmd_sync (Cli *cli, int argc, char **argv)
   pages = g_strdup_printf ("%u", stats->pages);
   g_print (_("Up to date: %s chats, %s messages and %s contacts received in %s pages\n"),
            chats, messages, contacts, pages);
+  return 0;
+}
+
+static int
+cmd_backfill (Cli *cli, int argc, char **argv)
+{
+  int limit = 0;
+  GOptionEntry entries[] = {
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("Stop after this many older messages (default: all)"), "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("CHAT_ID — fetch a chat's older history into the cache");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ZvMessageList) list = NULL;
+  g_autofree char *count = NULL;
+  guint total = 0;
+  gint64 chat_id;
+  char *end = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (argc < 2)
+    return fail ("%s", _("usage: zveno-cli backfill CHAT_ID [--limit N]"));
+  chat_id = g_ascii_strtoll (argv[1], &end, 10);
+  if (end == argv[1] || *end != '\0' || chat_id <= 0)
+    return fail (_("“%s” is not a chat id"), argv[1]);
+  if (limit < 0)
+    return fail ("%s", _("--limit must be a positive number"));
+  if (!open_account (cli, TRUE, &error))
+    return fail ("%s", error->message);
+
+  /* The same path the conversation view takes when the user scrolls up. */
+  list = zv_message_list_new (zv_account_get_store (cli->account), cli->account, chat_id,
+                              zv_account_get_user_id (cli->account));
+  while (!zv_message_list_get_history_complete (list) && (limit == 0 || total < (guint) limit))
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      guint loaded = 0;
+
+      zv_message_list_load_older_async (list, 200, NULL, store_result, &result);
+      if (!zv_message_list_load_older_finish (list, wait_for (&result), &loaded, &error))
+        return fail ("%s", error->message);
+      total += loaded;
+      if (loaded == 0)
+        break;
+    }
+  count = g_strdup_printf ("%u", total);
+  g_print (_("%s older messages fetched\n"), count);
   return 0;
 }
 
@@ -633,18 +684,75 @@ snippet_for_terminal (const char *snippet)
   return g_string_free (out, FALSE);
 }
 
+/* search --server: the app's search model, the cache first, then the server's older history. The
+ * hits become ZvSearchHit so both ways print alike; *@from_server gets which came from the server. */
+static GPtrArray *
+search_merged (Cli         *cli,
+               const char  *text,
+               gint64       chat,
+               guint        limit,
+               GArray      *from_server,
+               GError     **error)
+{
+  g_autoptr(ZvSearchResults) results = zv_search_results_new (zv_account_get_store (cli->account),
+                                                              zv_account_get_user_id (cli->account));
+  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_search_hit_free);
+  GListModel *model = G_LIST_MODEL (results);
+
+  /* The query last: setting it searches. Refreshing again right away surfaces a cache error (the
+   * setter only logs it); the request the setter began is cancelled before it went out. */
+  zv_search_results_set_account (results, cli->account);
+  zv_search_results_set_typing (results, FALSE);
+  zv_search_results_set_page_size (results, limit);
+  zv_search_results_set_chat_id (results, chat);
+  zv_search_results_set_query (results, text);
+  if (!zv_search_results_refresh (results, error))
+    return NULL;
+  while (g_list_model_get_n_items (model) < limit)
+    {
+      if (zv_search_results_get_searching_server (results))
+        g_main_context_iteration (NULL, TRUE);
+      else if (!zv_search_results_get_has_more (results))
+        break;
+      else if (!zv_search_results_load_more (results, error))
+        return NULL;
+    }
+  if (zv_search_results_get_server_failed (results))
+    g_printerr (_("zveno-cli: older messages could not be searched on the server (%s); showing cached messages only\n"),
+                zv_search_results_get_server_error (results));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model) && i < limit; i++)
+    {
+      g_autoptr(ZvSearchResult) item = g_list_model_get_item (model, i);
+      ZvSearchHit *hit = g_new0 (ZvSearchHit, 1);
+      gboolean remote = zv_search_result_get_from_server (item);
+
+      hit->message_id = zv_search_result_get_message_id (item);
+      hit->chat_id = zv_search_result_get_chat_id (item);
+      hit->sender_id = zv_search_result_get_sender_id (item);
+      hit->created_at = zv_search_result_get_created_at (item);
+      hit->snippet = g_strdup (zv_search_result_get_snippet (item));
+      g_ptr_array_add (hits, hit);
+      g_array_append_val (from_server, remote);
+    }
+  return g_steal_pointer (&hits);
+}
+
 static int
 cmd_search (Cli *cli, int argc, char **argv)
 {
   gboolean as_json = FALSE;
+  gboolean server = FALSE;
   int limit = 20;
   gint64 chat = 0;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON"), NULL },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("How many results"), "N" },
     { "chat", 0, 0, G_OPTION_ARG_INT64, &chat, N_("Only in this chat"), "CHAT_ID" },
+    { "server", 0, 0, G_OPTION_ARG_NONE, &server, N_("Also search older messages on the server"), NULL },
     { NULL }
   };
+  g_autoptr(GArray) from_server = g_array_new (FALSE, TRUE, sizeof (gboolean));
   g_autoptr(GOptionContext) context = g_option_context_new ("QUERY — search all cached messages");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -660,7 +768,7 @@ cmd_search (Cli *cli, int argc, char **argv)
     return fail ("%s", _("usage: zveno-cli search QUERY [--limit N] [--json]"));
   if (limit <= 0)
     return fail ("%s", _("--limit must be a positive number"));
-  if (!open_account (cli, FALSE, &error))
+  if (!open_account (cli, server, &error))
     return fail ("%s", error->message);
   if (zv_account_get_store (cli->account) == NULL)
     return fail ("%s", _("No account is signed in here. Run “zveno-cli login” first."));
@@ -669,7 +777,10 @@ cmd_search (Cli *cli, int argc, char **argv)
   query.text = text;
   query.limit = (guint) limit;
   query.chat_id = chat;
-  hits = zv_store_search (zv_store_get_reader (zv_account_get_store (cli->account)), &query, NULL, &ranked, &error);
+  if (server)
+    hits = search_merged (cli, text, chat, (guint) limit, from_server, &error);
+  else
+    hits = zv_store_search (zv_store_get_reader (zv_account_get_store (cli->account)), &query, NULL, &ranked, &error);
   if (hits == NULL)
     return fail ("%s", error->message);
 
@@ -692,6 +803,11 @@ cmd_search (Cli *cli, int argc, char **argv)
           json_builder_add_int_value (builder, hit->created_at);
           json_builder_set_member_name (builder, "snippet");
           json_builder_add_string_value (builder, plain);
+          if (server)
+            {
+              json_builder_set_member_name (builder, "from_server");
+              json_builder_add_boolean_value (builder, g_array_index (from_server, gboolean, i));
+            }
           json_builder_end_object (builder);
         }
       else
@@ -909,11 +1025,12 @@ static const struct {
   { "logout", cmd_logout, N_("Sign out and remove the account from this device") },
   { "whoami", cmd_whoami, N_("Ask the server who is signed in (checks the account works)") },
   { "send", cmd_send, N_("CHAT_ID TEXT: send a message; queued and sent later when offline") },
+  { "backfill", cmd_backfill, N_("CHAT_ID [--limit N]: fetch a chat's older history") },
   { "sync", cmd_sync, N_("Bring the cache up to date with the server") },
   { "status", cmd_status, N_("What this device holds [--json]") },
   { "chats", cmd_chats, N_("The chat list [--json]") },
   { "history", cmd_history, N_("CHAT_ID [--limit N] [--json]: a chat's newest messages") },
-  { "search", cmd_search, N_("QUERY [--limit N] [--json]: search everything cached") },
+  { "search", cmd_search, N_("QUERY [--limit N] [--json] [--server]: search everything cached (--server: and older messages on the server)") },
   { "doctor", cmd_doctor, N_("Check the cache; prints “ok” or what is wrong") },
   { "wipe", cmd_wipe, N_("Remove every trace of the account from this device") },
   { "follow", cmd_follow, N_("[--seconds N] [--json]: keep the cache live from the event stream, a line per event") },
