@@ -226,6 +226,24 @@ zv_json_array_get_object (JsonArray   *array,
   return json_node_get_object (node);
 }
 
+gboolean
+zv_json_array_get_int (JsonArray   *array,
+                       guint        index,
+                       const char  *what,
+                       gint64      *out,
+                       GError     **error)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  if (node == NULL || !node_is_integer (node))
+    {
+      g_autofree char *member = g_strdup_printf ("%s[%u]", what, index);
+      return bad_member (error, member, _("an integer"));
+    }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
 char *
 zv_json_to_string (JsonNode *node)
 {

@@ -46,6 +46,11 @@ JsonObject  *zv_json_array_get_object    (JsonArray   *array,
                                           guint        index,
                                           const char  *what,
                                           GError     **error);
+gboolean     zv_json_array_get_int       (JsonArray   *array,
+                                          guint        index,
+                                          const char  *what,
+                                          gint64      *out,
+                                          GError     **error);
 char        *zv_json_to_string           (JsonNode    *node);
 
 G_END_DECLS

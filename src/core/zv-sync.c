@@ -48,6 +48,21 @@ step (ZvDb          *db,
   return stmt != NULL && zv_db_step_done (db, stmt, error);
 }
 
+/* Runs a one-parameter statement such as "DELETE FROM chats WHERE id = ?1". */
+static gboolean
+delete_by_id (ZvDb        *db,
+              const char  *sql,
+              gint64       id,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = zv_db_prepare (db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  return step (db, stmt, error);
+}
+
 static char *
 json_array_text (JsonObject *object,
                  const char *member)
@@ -255,19 +270,15 @@ apply_chat (ZvDb            *db,
     return FALSE;
   for (guint i = 0; i < json_array_get_length (members); i++)
     {
-      JsonNode *node = json_array_get_element (members, i);
+      gint64 user_id;
 
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-        {
-          g_set_error (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
-                       _("The server's answer is not valid: “%s” must be %s"), "members[]", _("an integer"));
-          return FALSE;
-        }
+      if (!zv_json_array_get_int (members, i, "members", &user_id, error))
+        return FALSE;
       stmt = zv_db_prepare (db, "INSERT OR IGNORE INTO members (chat_id, user_id) VALUES (?1, ?2)", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, id);
-      sqlite3_bind_int64 (stmt, 2, json_node_get_int (node));
+      sqlite3_bind_int64 (stmt, 2, user_id);
       if (!step (db, stmt, error))
         return FALSE;
     }
@@ -368,21 +379,11 @@ zv_sync_apply_page (ZvDb            *db,
     }
   for (guint i = 0; removed != NULL && i < json_array_get_length (removed); i++)
     {
-      JsonNode *node = json_array_get_element (removed, i);
-      sqlite3_stmt *stmt;
+      gint64 chat_id;
 
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-        {
-          g_set_error (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
-                       _("The server's answer is not valid: “%s” must be %s"), "removed_chats[]", _("an integer"));
-          return FALSE;
-        }
       /* Leaving a chat removes its history from this device (messages cascade). */
-      stmt = zv_db_prepare (db, "DELETE FROM chats WHERE id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, json_node_get_int (node));
-      if (!step (db, stmt, error))
+      if (!zv_json_array_get_int (removed, i, "removed_chats", &chat_id, error) ||
+          !delete_by_id (db, "DELETE FROM chats WHERE id = ?1", chat_id, error))
         return FALSE;
       changes->flags |= ZV_STORE_CHANGED_CHATS;
       if (stats != NULL)
@@ -530,20 +531,10 @@ write_directory_page (ZvDb            *db,
     }
   for (guint i = 0; deleted != NULL && i < json_array_get_length (deleted); i++)
     {
-      JsonNode *node = json_array_get_element (deleted, i);
-      sqlite3_stmt *stmt;
+      gint64 user_id;
 
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-        {
-          g_set_error (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
-                       _("The server's answer is not valid: “%s” must be %s"), "deleted[]", _("an integer"));
-          return FALSE;
-        }
-      stmt = zv_db_prepare (db, "DELETE FROM users WHERE id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, json_node_get_int (node));
-      if (!step (db, stmt, error))
+      if (!zv_json_array_get_int (deleted, i, "deleted", &user_id, error) ||
+          !delete_by_id (db, "DELETE FROM users WHERE id = ?1", user_id, error))
         return FALSE;
     }
 
