@@ -7,83 +7,18 @@ the client is killed with SIGKILL at random moments while it delivers, and when 
 import json
 import os
 import random
-import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 
-BUILD = os.environ["ZVENO_BUILD_ROOT"]
-SERVER = os.path.join(BUILD, "src", "server", "zveno-server")
-CLI = os.path.join(BUILD, "src", "cli", "zveno-cli")
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    checks += 1
-    if not condition:
-        print(f"not ok {checks} - {what}")
-        sys.exit(1)
-    print(f"ok {checks} - {what}")
-
-
-def cli(data, *args, stdin=None):
-    return subprocess.run([CLI, "--data-dir", data] + list(args), input=stdin, capture_output=True,
-                          text=True, timeout=120)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, db, port):
-        self.db, self.port, self.proc = db, port, None
-
-    def start(self):
-        self.proc = subprocess.Popen([SERVER, "--db", self.db, "--listen", f"127.0.0.1:{self.port}"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if not re.match(r"listening on", line):
-            raise SystemExit(f"zveno-server did not start: {line!r}")
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self):
-        if self.proc:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=20)
-            self.proc = None
-
-
-def api(base, token, method, path, body=None):
-    request = urllib.request.Request(base + "/api/v1" + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
+from zvtest import CLI, Api, Server, check, cli, done, seed
 
 
 def server_texts(base, chat_id, prefix):
-    token = api(base, None, "POST", "/auth/login", {"login": "anna", "password": "demo", "device_name": "check"})["access_token"]
-    messages, before = [], None
-    while True:
-        page = api(base, token, "GET", f"/chats/{chat_id}/messages?limit=500" + (f"&before={before}" if before else ""))["messages"]
-        if not page:
-            break
-        messages += page
-        before = min(m["id"] for m in page)
-        if len(page) < 500:
-            break
-    mine = sorted((m for m in messages if m["text"].startswith(prefix)), key=lambda m: m["id"])
+    """The chat's messages on the server whose text starts with @prefix, in id order."""
+    anna = Api(base, "anna", "demo")
+    mine = sorted((m for m in anna.history(chat_id) if m["text"].startswith(prefix)), key=lambda m: m["id"])
     return [m["text"] for m in mine]
 
 
@@ -91,9 +26,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="zveno-outbox-")
     db = os.path.join(tmp, "server.db")
     data = os.path.join(tmp, "device")
-    subprocess.run([SERVER, "seed", "--db", db, "--users", "12", "--chats", "6", "--messages", "300",
-                    "--seed", "5"], check=True, capture_output=True, timeout=120)
-    server = Server(db, free_port())
+    check(seed(db, 12, 6, 300, 5).returncode == 0, "the demo company is seeded")
+    server = Server(db)
     base = server.start()
     try:
         check(cli(data, "login", "--server", base, "--user", "anna", "--password-stdin", stdin="demo\n").returncode == 0, "sign in")
@@ -159,13 +93,10 @@ def main():
             proc = subprocess.Popen([CLI, "--data-dir", data, "sync"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(rng.uniform(0.01, 0.08))
             if proc.poll() is None:
-                server.proc.kill()
-                server.proc.wait()
-                server.proc = None
+                server.kill()
                 server_kills += 1
             proc.wait(timeout=60)
-            if server.proc is not None:
-                server.stop()
+            server.stop()
         base = server.start()
         check(server_kills >= 1, f"the server was killed mid-delivery {server_kills} times")
         check(cli(data, "sync").returncode == 0, "after the server is back a sync completes")
@@ -182,7 +113,7 @@ def main():
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"1..{checks}")
+    done()
 
 
 if __name__ == "__main__":

@@ -4,82 +4,12 @@ for the user, field by field (chats, their members, the recent messages, the dir
 deletions and new messages made by someone else arrive with the next incremental sync; a second
 sync with nothing new changes nothing; and search finds Russian words by other forms.
 """
-import json
 import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 import uuid
 
-BUILD = os.environ["ZVENO_BUILD_ROOT"]
-SERVER = os.path.join(BUILD, "src", "server", "zveno-server")
-CLI = os.path.join(BUILD, "src", "cli", "zveno-cli")
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    checks += 1
-    if not condition:
-        print(f"not ok {checks} - {what}")
-        sys.exit(1)
-    print(f"ok {checks} - {what}")
-
-
-def cli(data, *args, stdin=None):
-    out = subprocess.run([CLI, "--data-dir", data] + list(args), input=stdin, capture_output=True,
-                         text=True, timeout=120)
-    return out
-
-
-def cli_json(data, *args):
-    out = cli(data, *args, "--json")
-    if out.returncode != 0:
-        raise SystemExit(f"zveno-cli {args} failed: {out.stderr}")
-    return json.loads(out.stdout)
-
-
-class Api:
-    """A second device of another user, talking plain HTTP to the same server."""
-
-    def __init__(self, base, login, password):
-        self.base = base
-        reply = self.call("POST", "/auth/login", {"login": login, "password": password, "device_name": "test"})
-        self.token = reply["access_token"]
-        self.user = reply["user"]
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if getattr(self, "token", None):
-            request.add_header("Authorization", "Bearer " + self.token)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read()
-            return json.loads(text) if text else None
-
-
-def iso_ms(text):
-    """The server's ISO 8601 times as milliseconds, the cache's unit."""
-    if text is None:
-        return None
-    from datetime import datetime
-    return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
-
-
-def start_server(db):
-    proc = subprocess.Popen([SERVER, "--db", db, "--listen", "127.0.0.1:0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = proc.stdout.readline()
-    match = re.match(r"listening on (\S+)", line)
-    if not match:
-        raise SystemExit(f"zveno-server did not start: {line!r}")
-    return proc, match.group(1)
+from zvtest import Api, Server, check, cli, cli_json, done, iso_ms, seed
 
 
 def compare(data, anna):
@@ -121,10 +51,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="zveno-sync-")
     db = os.path.join(tmp, "server.db")
     data = os.path.join(tmp, "device")
-    seeded = subprocess.run([SERVER, "seed", "--db", db, "--users", "25", "--chats", "12",
-                             "--messages", "2500", "--seed", "11"], capture_output=True, text=True, timeout=120)
-    check(seeded.returncode == 0, "the demo company is seeded")
-    server, url = start_server(db)
+    check(seed(db, 25, 12, 2500, 11).returncode == 0, "the demo company is seeded")
+    server = Server(db)
+    url = server.start()
     try:
         login = cli(data, "login", "--server", url, "--user", "anna", "--password-stdin", stdin="demo\n")
         check(login.returncode == 0, f"anna signs in: {login.stderr.strip()}")
@@ -175,13 +104,7 @@ def main():
         limited = [c for c in cli_json(data, "chats") if c["limited"]]
         check(len(limited) > 0, f"the initial sync left {len(limited)} chats limited to recent history")
         chat_id = limited[0]["id"]
-        server_all, before = [], None
-        while True:
-            page = anna.call("GET", f"/chats/{chat_id}/messages?limit=500" + (f"&before={before}" if before else ""))["messages"]
-            server_all += page
-            if len(page) < 500:
-                break
-            before = min(m["id"] for m in page)
+        server_all = anna.history(chat_id)
         out = cli(data, "backfill", str(chat_id))
         check(out.returncode == 0, f"backfill: {out.stdout.strip()} {out.stderr.strip()}")
         cached_all = {m["id"]: m for m in cli_json(data, "history", str(chat_id), "--limit", "100000")}
@@ -192,10 +115,9 @@ def main():
               "the backfilled messages equal the server's, field by field")
         check(cli(data, "doctor").stdout.strip() == "ok", "doctor says ok after the backfill")
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
+        server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"1..{checks}")
+    done()
 
 
 if __name__ == "__main__":
