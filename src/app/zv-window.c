@@ -7,6 +7,10 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "zv-chat-row.h"
+#include "zv-conversation.h"
+#include "zv-session.h"
+#include "zv-sign-in-page.h"
 #include "zv-window.h"
 
 /* Limits of the window-width/-height keys in the schema; writing outside them is a critical. */
@@ -19,8 +23,25 @@ struct _ZvWindow
 
   /* owned */
   GSettings *settings;
+  ZvSession *session;
+  GtkFilterListModel *chat_filter_model;
+  GtkSingleSelection *chat_selection;
+  gboolean   sign_in_requested;   /* the user chose Sign In while signed out */
 
   /* borrowed: template children */
+  AdwToastOverlay *toast_overlay;
+  GtkStack *main_stack;
+  GtkRevealer *offline_revealer;
+  GtkStack *chats_stack;
+  AdwStatusPage *chats_empty;
+  GtkWidget *sign_in_button;
+  GtkListView *chat_list_view;
+  GtkStack *chat_content_stack;
+  ZvConversation *conversation;
+  AdwWindowTitle *content_title;
+  ZvSignInPage *sign_in_page;
+  GtkLabel *account_title;
+  GtkLabel *account_subtitle;
   AdwLeaflet *leaflet;
   GtkSearchBar *search_bar;
   GtkSearchEntry *search_entry;
@@ -99,14 +120,40 @@ page_changed_cb (ZvWindow *self)
                                   -1);
 }
 
+static gboolean
+chat_matches (gpointer item,
+              gpointer user_data)
+{
+  ZvWindow *self = user_data;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *needle = NULL;
+  g_autofree char *title = NULL;
+
+  if (*text == '\0' || g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "chats") != 0)
+    return TRUE;
+  /* Case-insensitive in any script: "анна" finds "Анна Петрова". */
+  needle = g_utf8_casefold (text, -1);
+  title = g_utf8_casefold (zv_chat_get_title (ZV_CHAT (item)) != NULL ? zv_chat_get_title (ZV_CHAT (item)) : "", -1);
+  return strstr (title, needle) != NULL;
+}
+
 static void
 search_changed_cb (ZvWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+  gboolean found = FALSE;
 
-  /* The lists are filled once an account syncs; until then every search finds nothing, and the
-   * sidebar says so rather than keep showing the "no chats yet" page. */
-  gtk_stack_set_visible_child_name (self->search_stack, text[0] != '\0' ? "results" : "browse");
+  /* The chat list filters as the user types; the other lists are not filled yet, so a search
+   * there finds nothing and the sidebar says so rather than keep showing an empty page. */
+  if (self->chat_filter_model != NULL && g_strcmp0 (page, "chats") == 0)
+    {
+      GtkFilter *filter = gtk_filter_list_model_get_filter (self->chat_filter_model);
+
+      gtk_filter_changed (filter, GTK_FILTER_CHANGE_DIFFERENT);
+      found = g_list_model_get_n_items (G_LIST_MODEL (self->chat_filter_model)) > 0;
+    }
+  gtk_stack_set_visible_child_name (self->search_stack, text[0] != '\0' && !found ? "results" : "browse");
 }
 
 static void
@@ -153,6 +200,185 @@ zv_window_navigate_back_action (GtkWidget  *widget,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+
+static void
+update_chats_page (ZvWindow *self)
+{
+  ZvChatList *chats = self->session != NULL ? zv_session_get_chat_list (self->session) : NULL;
+  gboolean signed_in = chats != NULL;
+  guint n = signed_in ? g_list_model_get_n_items (G_LIST_MODEL (chats)) : 0;
+
+  gtk_stack_set_visible_child_name (self->chats_stack, n > 0 ? "list" : "empty");
+  gtk_widget_set_visible (self->sign_in_button, !signed_in);
+  adw_status_page_set_description (self->chats_empty,
+                                   signed_in ? _("Chats with your colleagues and clients appear here")
+                                             : _("Chats with your colleagues and clients appear here after you sign in"));
+}
+
+static void
+open_chat (ZvWindow *self,
+           ZvChat   *chat)
+{
+  zv_conversation_set_chat (self->conversation, self->session, chat);
+  if (chat == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->chat_content_stack, "placeholder");
+      adw_window_title_set_title (self->content_title, "");
+      return;
+    }
+  adw_window_title_set_title (self->content_title, zv_chat_get_title (chat));
+  gtk_stack_set_visible_child_name (self->chat_content_stack, "conversation");
+  adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+static void
+chat_activated_cb (ZvWindow *self,
+                   guint     position)
+{
+  g_autoptr(ZvChat) chat = g_list_model_get_item (G_LIST_MODEL (self->chat_selection), position);
+
+  gtk_single_selection_set_selected (self->chat_selection, position);
+  open_chat (self, chat);
+}
+
+static void
+setup_chat_row_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, GTK_WIDGET (g_object_new (ZV_TYPE_CHAT_ROW, NULL)));
+}
+
+static void
+bind_chat_row_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  gpointer                  user_data)
+{
+  zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
+}
+
+static void
+unbind_chat_row_cb (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  user_data)
+{
+  zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+chat_list_changed_cb (ZvWindow *self)
+{
+  ZvChatList *chats = zv_session_get_chat_list (self->session);
+
+  g_clear_object (&self->chat_selection);
+  g_clear_object (&self->chat_filter_model);
+  if (chats != NULL)
+    {
+      GtkCustomFilter *filter = gtk_custom_filter_new (chat_matches, self, NULL);
+
+      self->chat_filter_model = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (chats)), GTK_FILTER (filter));
+      self->chat_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->chat_filter_model)));
+      gtk_single_selection_set_autoselect (self->chat_selection, FALSE);
+      gtk_single_selection_set_can_unselect (self->chat_selection, TRUE);
+      gtk_single_selection_set_selected (self->chat_selection, GTK_INVALID_LIST_POSITION);
+      g_signal_connect_object (chats, "items-changed", G_CALLBACK (update_chats_page), self, G_CONNECT_SWAPPED);
+    }
+  else
+    open_chat (self, NULL);
+  gtk_list_view_set_model (self->chat_list_view, GTK_SELECTION_MODEL (self->chat_selection));
+  update_chats_page (self);
+}
+
+static void
+session_state_cb (ZvWindow *self)
+{
+  ZvSessionState state = zv_session_get_state (self->session);
+  ZvAccount *account = zv_session_get_account (self->session);
+  const char *page = "main";
+
+  switch (state)
+    {
+    case ZV_SESSION_STATE_LOADING:
+    case ZV_SESSION_STATE_SIGNED_OUT:
+      page = self->sign_in_requested ? "sign-in" : "main";
+      break;
+    case ZV_SESSION_STATE_SIGNING_IN:
+    case ZV_SESSION_STATE_SYNCING:
+      page = "sign-in";
+      break;
+    case ZV_SESSION_STATE_READY:
+    case ZV_SESSION_STATE_OFFLINE:
+      self->sign_in_requested = FALSE;
+      page = "main";
+      break;
+    case ZV_SESSION_STATE_DEACTIVATED:
+    default:
+      self->sign_in_requested = FALSE;
+      page = "deactivated";
+      break;
+    }
+  gtk_stack_set_visible_child_name (self->main_stack, page);
+  gtk_revealer_set_reveal_child (self->offline_revealer, state == ZV_SESSION_STATE_OFFLINE);
+
+  if ((state == ZV_SESSION_STATE_READY || state == ZV_SESSION_STATE_OFFLINE) && account != NULL)
+    {
+      gtk_label_set_label (self->account_title, zv_account_get_login (account));
+      gtk_label_set_label (self->account_subtitle, zv_account_get_server (account));
+    }
+  else
+    {
+      gtk_label_set_label (self->account_title, _("Not signed in"));
+      gtk_label_set_label (self->account_subtitle, _("No company account on this computer"));
+    }
+  update_chats_page (self);
+}
+
+static void
+session_error_cb (ZvWindow     *self,
+                  const GError *error)
+{
+  g_autofree char *message = zv_sign_in_page_describe_error (error);
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+zv_window_sign_in_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  ZvWindow *self = ZV_WINDOW (widget);
+
+  if (zv_session_get_state (self->session) == ZV_SESSION_STATE_DEACTIVATED)
+    {
+      /* Everything was wiped: a fresh session signs in on an empty cache. */
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_clear_object (&self->session);
+      self->session = zv_session_new ();
+      zv_sign_in_page_set_session (self->sign_in_page, self->session);
+      g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self, G_CONNECT_SWAPPED);
+      zv_session_start (self->session);
+    }
+  self->sign_in_requested = TRUE;
+  gtk_stack_set_visible_child_name (self->main_stack, "sign-in");
+  gtk_widget_grab_focus (GTK_WIDGET (self->sign_in_page));
+}
+
+static void
+zv_window_sign_in_cancel_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  ZvWindow *self = ZV_WINDOW (widget);
+
+  self->sign_in_requested = FALSE;
+  session_state_cb (self);
+}
+
 static gboolean
 zv_window_close_request (GtkWindow *window)
 {
@@ -166,7 +392,14 @@ zv_window_dispose (GObject *object)
 {
   ZvWindow *self = ZV_WINDOW (object);
 
+  if (self->chat_list_view != NULL)
+    gtk_list_view_set_model (self->chat_list_view, NULL);
+  g_clear_object (&self->chat_selection);
+  g_clear_object (&self->chat_filter_model);
   gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_WINDOW);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (zv_window_parent_class)->dispose (object);
 }
@@ -192,7 +425,23 @@ zv_window_class_init (ZvWindowClass *klass)
   object_class->finalize = zv_window_finalize;
   window_class->close_request = zv_window_close_request;
 
+  g_type_ensure (ZV_TYPE_CONVERSATION);
+  g_type_ensure (ZV_TYPE_SIGN_IN_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, chats_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, chats_empty);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, chat_list_view);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, chat_content_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, conversation);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, account_title);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, account_subtitle);
+  gtk_widget_class_bind_template_callback (widget_class, chat_activated_cb);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_entry);
@@ -207,6 +456,8 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.page-calls", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.page-contacts", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, zv_window_navigate_back_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, zv_window_sign_in_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in-cancel", NULL, zv_window_sign_in_cancel_action);
 }
 
 static void
@@ -229,6 +480,24 @@ zv_window_init (ZvWindow *self)
 
   zv_window_restore_state (self);
   page_changed_cb (self);
+
+  {
+    g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+    g_signal_connect (factory, "setup", G_CALLBACK (setup_chat_row_cb), NULL);
+    g_signal_connect (factory, "bind", G_CALLBACK (bind_chat_row_cb), NULL);
+    g_signal_connect (factory, "unbind", G_CALLBACK (unbind_chat_row_cb), NULL);
+    gtk_list_view_set_factory (self->chat_list_view, factory);
+  }
+
+  /* The session reads the cache on a worker: the window shows at once and fills in. */
+  self->session = zv_session_new ();
+  zv_sign_in_page_set_session (self->sign_in_page, self->session);
+  g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self, G_CONNECT_SWAPPED);
+  session_state_cb (self);
+  zv_session_start (self->session);
 }
 
 ZvWindow *

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #ifdef G_OS_UNIX
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #endif
 #include <locale.h>
 #include <stdio.h>
@@ -222,8 +223,10 @@ static int
 cmd_send (Cli *cli, int argc, char **argv)
 {
   gint64 reply_to = 0;
+  g_auto(GStrv) files = NULL;
   GOptionEntry entries[] = {
     { "reply-to", 0, 0, G_OPTION_ARG_INT64, &reply_to, N_("Reply to this message"), "MESSAGE_ID" },
+    { "file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, N_("Attach a file (repeatable)"), "PATH" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("CHAT_ID TEXT — send a message (queued when offline)");
@@ -254,7 +257,8 @@ cmd_send (Cli *cli, int argc, char **argv)
     return fail ("%s", _("No account is signed in here. Run “zveno-cli login” first."));
 
   outbox = zv_outbox_new (cli->account);
-  zv_outbox_queue_async (outbox, chat_id, text, reply_to, NULL, store_result, &result);
+  zv_outbox_queue_with_files_async (outbox, chat_id, text, reply_to, (const char * const *) files, NULL,
+                                    store_result, &result);
   client_id = zv_outbox_queue_finish (outbox, wait_for (&result), &error);
   if (client_id == NULL)
     return fail ("%s", error->message);
@@ -272,7 +276,169 @@ cmd_send (Cli *cli, int argc, char **argv)
         return 0;
       }
   }
+  /* A refusal (policy, size) leaves the message failed, with the server's reason, not lost. */
+  {
+    ZvStore *store = zv_account_get_store (cli->account);
+    sqlite3_stmt *stmt = store != NULL ? zv_db_prepare (zv_store_get_reader (store),
+      "SELECT o.last_error FROM outbox o JOIN messages m ON m.client_id = o.client_id "
+      "WHERE o.client_id = ?1 AND m.state = 'failed'", NULL) : NULL;
+    g_autofree char *reason = NULL;
+
+    if (stmt != NULL)
+      {
+        sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+          reason = g_strdup (zv_db_column_text (stmt, 0));
+        sqlite3_reset (stmt);
+      }
+    if (reason != NULL)
+      return fail (_("Not sent %s: %s"), client_id, reason);
+  }
   g_print (_("Sent %s\n"), client_id);
+  return 0;
+}
+
+#define DOWNLOAD_PIECE (1024 * 1024)
+
+static JsonNode *
+call_sync (Cli         *cli,
+           const char  *method,
+           const char  *path,
+           GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  zv_account_call_async (cli->account, method, path, NULL, NULL, store_result, &result);
+  return zv_account_call_finish (cli->account, wait_for (&result), error);
+}
+
+static char *
+file_sha256 (const char  *path,
+             GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, error);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (DOWNLOAD_PIECE);
+  gssize n;
+
+  if (stream == NULL)
+    return NULL;
+  while ((n = g_input_stream_read (G_INPUT_STREAM (stream), buffer, DOWNLOAD_PIECE, NULL, error)) > 0)
+    g_checksum_update (checksum, buffer, n);
+  if (n < 0)
+    return NULL;
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static int
+cmd_download (Cli *cli, int argc, char **argv)
+{
+  g_autofree char *output = NULL;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Where to write the file"), "PATH" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE_ID — download a file, resuming a partial one");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) meta = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autofree char *meta_path = NULL;
+  g_autofree char *got_sha = NULL;
+  g_autofree char *start_text = NULL;
+  g_autofree char *size_text = NULL;
+  const char *sha256;
+  gint64 file_id, size, offset, start;
+  guint retries = 0;
+  char *end = NULL;
+  GStatBuf st;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (argc < 2 || output == NULL)
+    return fail ("%s", _("usage: zveno-cli download FILE_ID --output PATH"));
+  file_id = g_ascii_strtoll (argv[1], &end, 10);
+  if (end == argv[1] || *end != '\0' || file_id <= 0)
+    return fail (_("“%s” is not a file id"), argv[1]);
+  if (!open_account (cli, TRUE, &error))
+    return fail ("%s", error->message);
+
+  meta_path = g_strdup_printf ("/files/%" G_GINT64_FORMAT "/meta", file_id);
+  meta = call_sync (cli, "GET", meta_path, &error);
+  if (meta == NULL || !JSON_NODE_HOLDS_OBJECT (meta) ||
+      !zv_json_get_int (json_node_get_object (meta), "size", &size, &error) ||
+      (sha256 = zv_json_get_string (json_node_get_object (meta), "sha256", &error)) == NULL)
+    return fail ("%s", error != NULL ? error->message : _("The server's answer is not a JSON object"));
+
+  /* What is already there is kept (it is a prefix of the file), unless it is longer than the file. */
+  start = g_stat (output, &st) == 0 ? (gint64) st.st_size : 0;
+  file = g_file_new_for_path (output);
+  if (start > size)
+    {
+      start = 0;
+      out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
+    }
+  else
+    out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, &error);
+  if (out == NULL)
+    return fail ("%s", error->message);
+
+  for (offset = start; offset < size;)
+    {
+      ZvApi *api = zv_account_get_api (cli->account);
+      g_autofree char *path = g_strdup_printf ("/files/%" G_GINT64_FORMAT, file_id);
+      g_autofree char *range = g_strdup_printf ("bytes=%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, offset,
+                                                MIN (size, offset + DOWNLOAD_PIECE) - 1);
+      g_autoptr(SoupMessage) message = zv_api_new_message (api, "GET", path, &error);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+
+      if (message == NULL)
+        return fail ("%s", error->message);
+      soup_message_headers_replace (soup_message_get_request_headers (message), "Range", range);
+      zv_api_send_async (api, message, NULL, store_result, &result);
+      bytes = zv_api_send_finish_bytes (api, wait_for (&result), &error);
+      if (bytes != NULL && soup_message_get_status (message) != 206)
+        {
+          g_clear_pointer (&bytes, g_bytes_unref);
+          g_set_error_literal (&error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
+                               _("The server ignored the requested range"));
+        }
+      if (bytes == NULL)
+        {
+          g_autoptr(JsonNode) again = NULL;
+
+          /* An expired token or a dropped connection: ask through the account (which refreshes
+           * the token), then go on from where the file on disk stands. */
+          if (++retries > 3 || !(zv_api_error_is_transient (error) ||
+                                 g_error_matches (error, ZV_API_ERROR, ZV_API_ERROR_TOKEN_EXPIRED)))
+            return fail ("%s", error->message);
+          g_clear_error (&error);
+          again = call_sync (cli, "GET", meta_path, &error);
+          if (again == NULL)
+            return fail ("%s", error->message);
+          continue;
+        }
+      retries = 0;
+      if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                      NULL, NULL, &error) ||
+          !g_output_stream_flush (G_OUTPUT_STREAM (out), NULL, &error))
+        return fail ("%s", error->message);
+      offset += (gint64) g_bytes_get_size (bytes);
+    }
+  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error))
+    return fail ("%s", error->message);
+
+  got_sha = file_sha256 (output, &error);
+  if (got_sha == NULL)
+    return fail ("%s", error->message);
+  if (!g_str_equal (got_sha, sha256))
+    return fail (_("%s does not match the server's checksum; remove it and download again"), output);
+  start_text = g_strdup_printf ("%" G_GINT64_FORMAT, start);
+  size_text = g_strdup_printf ("%" G_GINT64_FORMAT, size);
+  g_print (_("Downloaded %s bytes to %s (resumed from byte %s), sha256 %s\n"), size_text, output, start_text, got_sha);
   return 0;
 }
 
@@ -1024,8 +1190,9 @@ static const struct {
   { "login", cmd_login, N_("Sign in: --server URL --user LOGIN --password-stdin") },
   { "logout", cmd_logout, N_("Sign out and remove the account from this device") },
   { "whoami", cmd_whoami, N_("Ask the server who is signed in (checks the account works)") },
-  { "send", cmd_send, N_("CHAT_ID TEXT: send a message; queued and sent later when offline") },
+  { "send", cmd_send, N_("CHAT_ID TEXT [--file PATH]…: send a message; queued and sent later when offline") },
   { "backfill", cmd_backfill, N_("CHAT_ID [--limit N]: fetch a chat's older history") },
+  { "download", cmd_download, N_("FILE_ID --output PATH: download a file (resumes a partial PATH)") },
   { "sync", cmd_sync, N_("Bring the cache up to date with the server") },
   { "status", cmd_status, N_("What this device holds [--json]") },
   { "chats", cmd_chats, N_("The chat list [--json]") },

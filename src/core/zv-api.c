@@ -452,6 +452,94 @@ zv_api_call_finish (ZvApi         *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * zv_api_new_message:
+ * @path: below the base URL, with its query string
+ *
+ * A request with this API's address, token and Accept header, for callers that need their own
+ * headers or a body that is not JSON (file chunks, ranged downloads); send it with
+ * zv_api_send_async() and read the answer's headers from it afterwards.
+ *
+ * Returns: (transfer full) (nullable): the message, or %NULL with @error set
+ */
+SoupMessage *
+zv_api_new_message (ZvApi       *self,
+                    const char  *method,
+                    const char  *path,
+                    GError     **error)
+{
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail (ZV_IS_API (self), NULL);
+  g_return_val_if_fail (method != NULL && path != NULL, NULL);
+
+  url = g_strconcat (self->base_url, path, NULL);
+  return build_message (self, method, url, NULL, error);
+}
+
+/**
+ * zv_api_send_async:
+ *
+ * Sends a message made by zv_api_new_message() and reads its answer like zv_api_call_async() does
+ * (size cap, typed errors, strict JSON).
+ */
+void
+zv_api_send_async (ZvApi               *self,
+                   SoupMessage         *message,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (ZV_IS_API (self));
+  g_return_if_fail (SOUP_IS_MESSAGE (message));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, zv_api_send_async);
+  start_call (task, self->session, g_object_ref (message), self->max_response);
+}
+
+/* Returns: (transfer full): as zv_api_call_finish(). */
+JsonNode *
+zv_api_send_finish (ZvApi         *self,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Returns: (transfer full): the raw body of a 2xx answer to a message sent by zv_api_send_async(),
+ * for answers that are not JSON (file bytes). */
+GBytes *
+zv_api_send_finish_bytes (ZvApi         *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Call *call;
+  guint status;
+  goffset declared;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  node = g_task_propagate_pointer (G_TASK (result), &local_error);
+  call = g_task_get_task_data (G_TASK (result));
+  status = soup_message_get_status (call->message);
+  declared = soup_message_headers_get_content_length (soup_message_get_response_headers (call->message));
+  /* Bytes are not JSON, so a complete 2xx answer that failed to parse is exactly what we want. */
+  if (status >= 200 && status < 300 && (declared <= 0 || (goffset) call->body->len >= declared) &&
+      (local_error == NULL || g_error_matches (local_error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE)))
+    return g_bytes_new (call->body->data, call->body->len);
+  if (local_error == NULL)
+    g_set_error_literal (&local_error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE, _("The server sent no file data"));
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
 static void
 websocket_cb (GObject      *object,
               GAsyncResult *result,

@@ -38,6 +38,21 @@ JsonNode    *zv_api_call_sync            (ZvApi                *self,
                                           JsonNode             *body,
                                           GCancellable         *cancellable,
                                           GError              **error);
+SoupMessage *zv_api_new_message          (ZvApi                *self,
+                                          const char           *method,
+                                          const char           *path,
+                                          GError              **error);
+void         zv_api_send_async           (ZvApi                *self,
+                                          SoupMessage          *message,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+JsonNode    *zv_api_send_finish          (ZvApi                *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
+GBytes      *zv_api_send_finish_bytes    (ZvApi                *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
 void         zv_api_websocket_connect_async  (ZvApi                *self,
                                               const char           *path,
                                               GCancellable         *cancellable,

@@ -22,6 +22,14 @@ void        zv_outbox_queue_async    (ZvOutbox             *self,
                                       GCancellable         *cancellable,
                                       GAsyncReadyCallback   callback,
                                       gpointer              user_data);
+void        zv_outbox_queue_with_files_async (ZvOutbox         *self,
+                                      gint64                chat_id,
+                                      const char           *text,
+                                      gint64                reply_to,
+                                      const char * const   *paths,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
 char       *zv_outbox_queue_finish   (ZvOutbox             *self,
                                       GAsyncResult         *result,
                                       GError              **error);

@@ -22,6 +22,7 @@ struct _ZvSearchResult
   gint64   created_at;
   char    *snippet;
   char    *snippet_markup;
+  gboolean from_server;     /* found by the server's search, not in the cache */
 };
 
 G_DEFINE_FINAL_TYPE (ZvSearchResult, zv_search_result, G_TYPE_OBJECT)
@@ -36,6 +37,7 @@ enum {
   PROP_CREATED_AT,
   PROP_SNIPPET,
   PROP_SNIPPET_MARKUP,
+  PROP_FROM_SERVER,
   N_PROPS
 };
 
@@ -122,6 +124,7 @@ zv_search_result_get_property (GObject    *object,
     case PROP_CREATED_AT:     g_value_set_int64 (value, self->created_at); break;
     case PROP_SNIPPET:        g_value_set_string (value, self->snippet); break;
     case PROP_SNIPPET_MARKUP: g_value_set_string (value, self->snippet_markup); break;
+    case PROP_FROM_SERVER:    g_value_set_boolean (value, self->from_server); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -147,6 +150,9 @@ zv_search_result_class_init (ZvSearchResultClass *klass)
   properties[PROP_SNIPPET] = g_param_spec_string ("snippet", NULL, NULL, NULL, flags);
   /* Ready for a GtkLabel with use-markup. */
   properties[PROP_SNIPPET_MARKUP] = g_param_spec_string ("snippet-markup", NULL, NULL, NULL, flags);
+  /* TRUE: older history the cache does not hold, found by the server (ZvSearchResults with an
+   * account); opening it needs the server too. */
+  properties[PROP_FROM_SERVER] = g_param_spec_boolean ("from-server", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -208,6 +214,11 @@ zv_search_result_update_from (ZvSearchResult *self,
   changed |= set_string (self, &self->sender_name, other->sender_name, PROP_SENDER_NAME);
   changed |= set_string (self, &self->snippet, other->snippet, PROP_SNIPPET);
   changed |= set_string (self, &self->snippet_markup, other->snippet_markup, PROP_SNIPPET_MARKUP);
+  if (self->from_server != other->from_server)
+    {
+      zv_search_result_set_from_server (self, other->from_server);
+      changed = TRUE;
+    }
   g_object_thaw_notify (G_OBJECT (self));
   return changed;
 }
@@ -220,3 +231,18 @@ const char *zv_search_result_get_sender_name    (ZvSearchResult *self) { g_retur
 gint64      zv_search_result_get_created_at     (ZvSearchResult *self) { g_return_val_if_fail (ZV_IS_SEARCH_RESULT (self), 0); return self->created_at; }
 const char *zv_search_result_get_snippet        (ZvSearchResult *self) { g_return_val_if_fail (ZV_IS_SEARCH_RESULT (self), NULL); return self->snippet; }
 const char *zv_search_result_get_snippet_markup (ZvSearchResult *self) { g_return_val_if_fail (ZV_IS_SEARCH_RESULT (self), NULL); return self->snippet_markup; }
+gboolean    zv_search_result_get_from_server    (ZvSearchResult *self) { g_return_val_if_fail (ZV_IS_SEARCH_RESULT (self), FALSE); return self->from_server; }
+
+/* Set by the model that found the hit, before the item is shown. */
+void
+zv_search_result_set_from_server (ZvSearchResult *self,
+                                  gboolean        from_server)
+{
+  g_return_if_fail (ZV_IS_SEARCH_RESULT (self));
+
+  from_server = !!from_server;
+  if (self->from_server == from_server)
+    return;
+  self->from_server = from_server;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FROM_SERVER]);
+}

@@ -25,6 +25,9 @@ const char     *zv_search_result_get_sender_name    (ZvSearchResult  *self);
 gint64          zv_search_result_get_created_at     (ZvSearchResult  *self);
 const char     *zv_search_result_get_snippet        (ZvSearchResult  *self);
 const char     *zv_search_result_get_snippet_markup (ZvSearchResult  *self);
+gboolean        zv_search_result_get_from_server    (ZvSearchResult  *self);
+void            zv_search_result_set_from_server    (ZvSearchResult  *self,
+                                                     gboolean         from_server);
 
 gboolean        zv_search_result_update_from        (ZvSearchResult  *self,
                                                      ZvSearchResult  *other);

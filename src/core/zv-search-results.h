@@ -1,8 +1,11 @@
-/* zv-search-results.h: search in the local cache as a GListModel of ZvSearchResult, a page at a
- * time. */
+/* zv-search-results.h: search as a GListModel of ZvSearchResult, a page at a time: the local cache,
+ * then (with an account) the server for older history the cache does not hold. */
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "zv-account.h"
 
 #include "zv-search-result.h"
 #include "zv-store.h"
@@ -32,5 +35,15 @@ gboolean         zv_search_results_refresh        (ZvSearchResults  *self,
                                                    GError          **error);
 gboolean         zv_search_results_load_more      (ZvSearchResults  *self,
                                                    GError          **error);
+ZvAccount       *zv_search_results_get_account    (ZvSearchResults  *self);
+void             zv_search_results_set_account    (ZvSearchResults  *self,
+                                                   ZvAccount        *account);
+gboolean         zv_search_results_get_searching_server (ZvSearchResults *self);
+gboolean         zv_search_results_get_server_failed    (ZvSearchResults *self);
+const char      *zv_search_results_get_server_error     (ZvSearchResults *self);
+
+char            *zv_search_snippet_from_highlights (const char       *text,
+                                                    JsonArray        *highlights,
+                                                    GError          **error);
 
 G_END_DECLS

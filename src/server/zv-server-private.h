@@ -130,6 +130,10 @@ void zv_handle_typing           (ZvRequest *req);
 void zv_handle_file_upload      (ZvRequest *req);
 void zv_handle_file_get         (ZvRequest *req);
 void zv_handle_file_meta        (ZvRequest *req);
+void zv_handle_upload_create    (ZvRequest *req);
+void zv_handle_upload_patch     (ZvRequest *req);
+void zv_handle_upload_status    (ZvRequest *req);
+void zv_handle_upload_delete    (ZvRequest *req);
 void zv_handle_search           (ZvRequest *req);
 void zv_handle_events           (ZvRequest *req);
 void zv_handle_calls_list       (ZvRequest *req);
@@ -227,6 +231,12 @@ gboolean     zv_events_is_online        (ZvServer    *self,
 /* zv-server-files.c: early (streaming) part of an upload. */
 void         zv_files_upload_early      (ZvServer          *self,
                                          SoupServerMessage *msg);
+/* PATCH /files/uploads/ID before its body: returns FALSE when @path is not one. */
+gboolean     zv_files_upload_patch_early (ZvServer         *self,
+                                         SoupServerMessage *msg,
+                                         const char        *path);
+/* Expired resumable uploads: at most hourly, on start and from the housekeeping tick. */
+void         zv_files_uploads_cleanup   (ZvServer          *self);
 
 /* zv-server-faults.c */
 GPtrArray   *zv_faults_parse            (const char  *spec,

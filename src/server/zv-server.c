@@ -44,6 +44,10 @@ static const ZvRoute routes[] = {
   { "POST",   "/api/v1/chats/*/read",                   zv_handle_read_marker,     TRUE },
   { "POST",   "/api/v1/chats/*/typing",                 zv_handle_typing,          TRUE },
   { "POST",   "/api/v1/files",                          zv_handle_file_upload,     TRUE },
+  { "POST",   "/api/v1/files/uploads",                  zv_handle_upload_create,   TRUE },
+  { "PATCH",  "/api/v1/files/uploads/*",                zv_handle_upload_patch,    TRUE },
+  { "GET",    "/api/v1/files/uploads/*",                zv_handle_upload_status,   TRUE },
+  { "DELETE", "/api/v1/files/uploads/*",                zv_handle_upload_delete,   TRUE },
   { "GET",    "/api/v1/files/*",                        zv_handle_file_get,        TRUE },
   { "GET",    "/api/v1/files/*/meta",                   zv_handle_file_meta,       TRUE },
   { "GET",    "/api/v1/search",                         zv_handle_search,          TRUE },
@@ -465,6 +469,8 @@ early_dispatch (SoupServer        *soup,
       zv_files_upload_early (self, msg);
       return;
     }
+  if (zv_files_upload_patch_early (self, msg, path))
+    return;
   if (length > ZV_MAX_JSON_BODY)
     {
       ZvRequest req = { .ref_count = 1, .server = self, .msg = msg };
@@ -482,6 +488,7 @@ housekeeping (gpointer user_data)
   zv_events_flush (self);
   zv_events_check_clients (self);
   zv_events_prune (self);
+  zv_files_uploads_cleanup (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -728,6 +735,7 @@ zv_server_start (ZvServer  *self,
     }
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
+  zv_files_uploads_cleanup (self);
   self->housekeeping_id = g_timeout_add (1000, housekeeping, self);
   return TRUE;
 }

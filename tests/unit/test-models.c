@@ -803,6 +803,42 @@ test_search_results (Fixture       *f,
   shadow_free (s);
 }
 
+/* The server's snippets ({"text", "highlights": [[start, length]...]} in characters) become the
+ * cache's \x02...\x03 form. */
+static void
+test_snippet_from_highlights (void)
+{
+  static const struct { const char *text, *highlights, *out; } cases[] = {
+    { "Подписали договоры с «Ромашкой»", "[[10, 8]]", "Подписали \x02" "договоры\x03 с «Ромашкой»" },
+    { "ab cd ef", "[[6, 2], [0, 2]]", "\x02" "ab\x03 cd \x02" "ef\x03" },        /* any order */
+    { "abcdef", "[[1, 3], [2, 3]]", "a\x02" "bcde\x03" "f" },                    /* overlapping: one run */
+    { "abc", "[[2, 10], [7, 1]]", "ab\x02" "c\x03" },                           /* past the end: cut */
+    { "a\x02" "b\x03" "c", "[]", "abc" },                                    /* no faked highlight */
+    { "ёж", "[[0, 0]]", "ёж" },
+    { "", "[]", "" },
+  };
+  static const char *const bad[] = { "[[1]]", "[[-1, 2]]", "[[\"1\", 2]]", "[1, 2]", "[[1.5, 2]]" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (cases[i].highlights, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *marked = zv_search_snippet_from_highlights (cases[i].text, json_node_get_array (node), &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (marked, ==, cases[i].out);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (bad[i], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *marked = zv_search_snippet_from_highlights ("abcdef", json_node_get_array (node), &error);
+
+      g_assert_error (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE);
+      g_assert_null (marked);
+    }
+}
+
 static void
 test_snippet_markup (void)
 {
@@ -847,6 +883,7 @@ main (int   argc,
   g_test_add ("/models/contact-list", Fixture, NULL, fixture_set_up, test_contact_list, fixture_tear_down);
   g_test_add ("/models/search-results", Fixture, NULL, fixture_set_up, test_search_results, fixture_tear_down);
   g_test_add_func ("/models/snippet-markup", test_snippet_markup);
+  g_test_add_func ("/models/snippet-from-highlights", test_snippet_from_highlights);
 
   return g_test_run ();
 }
