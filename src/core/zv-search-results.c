@@ -581,9 +581,11 @@ zv_search_results_refresh (ZvSearchResults  *self,
   g_autoptr(GError) local_error = NULL;
   gint64 next = 0;
   gboolean ranked = FALSE;
-  gboolean searchable = self->query != NULL && *self->query != '\0';
+  gboolean searchable;
 
   g_return_val_if_fail (ZV_IS_SEARCH_RESULTS (self), FALSE);
+
+  searchable = self->query != NULL && *self->query != '\0';
 
   if (searchable)
     fresh = search_page (self, 0, &next, &ranked, &local_error);
