@@ -415,6 +415,7 @@ flush_failed (GTask        *task_in,
   ZvOutbox *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
   ZvStore *store = zv_account_get_store (self->account);
+  GCancellable *cancellable;
   Failure *failure;
 
   if (store == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -440,8 +441,9 @@ flush_failed (GTask        *task_in,
       g_task_return_error (task, g_error_copy (error));
       return;
     }
+  cancellable = g_task_get_cancellable (task);
   zv_store_write_async (store, write_failure, failure, (GDestroyNotify) failure_free,
-                        g_task_get_cancellable (task), step_written_cb, g_steal_pointer (&task));
+                        cancellable, step_written_cb, g_steal_pointer (&task));
 }
 
 static void
