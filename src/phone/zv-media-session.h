@@ -1,0 +1,37 @@
+/* zv-media-session.h: the audio of one call: RTP in and out through a GStreamer rtpbin.
+ *
+ * Sources and sinks are swappable so calls run without a sound card: a WAV file or a silent
+ * generator as the microphone, a WAV file (or nothing) as the speaker, or the far end's own audio
+ * sent back (echo). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "zv-sdp.h"
+
+G_BEGIN_DECLS
+
+#define ZV_TYPE_MEDIA_SESSION (zv_media_session_get_type ())
+
+G_DECLARE_FINAL_TYPE (ZvMediaSession, zv_media_session, ZV, MEDIA_SESSION, GObject)
+
+ZvMediaSession *zv_media_session_new             (const char      *local_address,
+                                                  GError         **error);
+guint           zv_media_session_get_port        (ZvMediaSession  *self);
+void            zv_media_session_set_play_file   (ZvMediaSession  *self,
+                                                  const char      *path);
+void            zv_media_session_set_record_file (ZvMediaSession  *self,
+                                                  const char      *path);
+void            zv_media_session_set_echo        (ZvMediaSession  *self,
+                                                  gboolean         echo);
+gboolean        zv_media_session_start           (ZvMediaSession  *self,
+                                                  const ZvSdp     *remote,
+                                                  GError         **error);
+void            zv_media_session_stop            (ZvMediaSession  *self);
+gboolean        zv_media_session_is_running      (ZvMediaSession  *self);
+ZvCodec         zv_media_session_get_codec       (ZvMediaSession  *self);
+gint64          zv_media_session_get_first_rtp_time (ZvMediaSession *self);
+guint64         zv_media_session_get_packets_received (ZvMediaSession *self);
+guint64         zv_media_session_get_packets_sent     (ZvMediaSession *self);
+
+G_END_DECLS

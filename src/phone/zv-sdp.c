@@ -1,0 +1,227 @@
+/* zv-sdp.c: SDP offer/answer for one audio stream.
+ *
+ * We offer Opus (48 kHz, what sounds best), then PCMU and PCMA (what every PBX and trunk has), and
+ * telephone-event for DTMF. Answering, we take the first codec of the offer that we have, as RFC
+ * 3264 asks: the offerer's order is its preference. No common codec, or an SDP sofia's parser
+ * refuses, is ZV_SIP_ERROR_NOT_ACCEPTABLE, which the call answers with 488. */
+#define G_LOG_DOMAIN "zveno-phone"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include <sofia-sip/sdp.h>
+
+#include "zv-sdp.h"
+#include "zv-sip-account.h"
+
+#define OPUS_PT 111
+#define DTMF_PT 101
+
+const char *
+zv_codec_name (ZvCodec codec)
+{
+  switch (codec)
+    {
+    case ZV_CODEC_OPUS: return "opus";
+    case ZV_CODEC_PCMU: return "PCMU";
+    case ZV_CODEC_PCMA: return "PCMA";
+    case ZV_CODEC_NONE:
+    default: return "none";
+    }
+}
+
+void
+zv_sdp_free (ZvSdp *sdp)
+{
+  if (sdp == NULL)
+    return;
+  g_free (sdp->address);
+  g_free (sdp);
+}
+
+static gboolean
+codec_from_rtpmap (const sdp_rtpmap_t *rm,
+                   ZvCodecChoice      *choice)
+{
+  const char *name = rm->rm_encoding;
+
+  if (name == NULL)
+    return FALSE;
+  choice->payload_type = rm->rm_pt;
+  choice->clock_rate = (guint) rm->rm_rate;
+  choice->channels = rm->rm_params != NULL ? (guint) g_ascii_strtoull (rm->rm_params, NULL, 10) : 1;
+  if (g_ascii_strcasecmp (name, "opus") == 0 && rm->rm_rate == 48000)
+    {
+      choice->codec = ZV_CODEC_OPUS;
+      choice->channels = 2;
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (name, "PCMU") == 0 && rm->rm_rate == 8000)
+    {
+      choice->codec = ZV_CODEC_PCMU;
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (name, "PCMA") == 0 && rm->rm_rate == 8000)
+    {
+      choice->codec = ZV_CODEC_PCMA;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * zv_sdp_parse:
+ *
+ * The first audio stream of @text, with the first codec in it that we can use.
+ */
+ZvSdp *
+zv_sdp_parse (const char  *text,
+              gsize        length,
+              GError     **error)
+{
+  sdp_parser_t *parser;
+  sdp_session_t *session;
+  g_autoptr(ZvSdp) sdp = NULL;
+  const sdp_media_t *audio = NULL;
+  const sdp_connection_t *connection;
+
+  if (text == NULL || length == 0)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                           _("The other side sent no session description."));
+      return NULL;
+    }
+  parser = sdp_parse (NULL, text, (issize_t) length, sdp_f_strict);
+  session = sdp_session (parser);
+  if (session == NULL)
+    {
+      g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                   _("The other side sent a broken session description: %s"),
+                   sdp_parsing_error (parser));
+      sdp_parser_free (parser);
+      return NULL;
+    }
+
+  for (const sdp_media_t *m = session->sdp_media; m != NULL; m = m->m_next)
+    if (m->m_type == sdp_media_audio && m->m_proto == sdp_proto_rtp)
+      {
+        audio = m;
+        break;
+      }
+  connection = audio != NULL && audio->m_connections != NULL ? audio->m_connections
+                                                              : session->sdp_connection;
+  if (audio == NULL || connection == NULL || connection->c_address == NULL)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                           _("The other side offered no audio stream we can use."));
+      sdp_parser_free (parser);
+      return NULL;
+    }
+
+  sdp = g_new0 (ZvSdp, 1);
+  sdp->address = g_strdup (connection->c_address);
+  sdp->port = audio->m_rejected ? 0 : (guint) audio->m_port;
+  sdp->sends = (audio->m_mode & sdp_sendonly) != 0;
+  sdp->receives = (audio->m_mode & sdp_recvonly) != 0;
+  sdp->codec.codec = ZV_CODEC_NONE;
+  sdp->dtmf_payload = -1;
+  for (const sdp_rtpmap_t *rm = audio->m_rtpmaps; rm != NULL; rm = rm->rm_next)
+    {
+      ZvCodecChoice choice = { 0 };
+
+      if (rm->rm_encoding != NULL && g_ascii_strcasecmp (rm->rm_encoding, "telephone-event") == 0
+          && rm->rm_rate == 8000)
+        {
+          if (sdp->dtmf_payload < 0)
+            sdp->dtmf_payload = rm->rm_pt;
+          continue;
+        }
+      if (sdp->codec.codec == ZV_CODEC_NONE && codec_from_rtpmap (rm, &choice))
+        sdp->codec = choice;
+    }
+  sdp_parser_free (parser);
+
+  if (sdp->codec.codec == ZV_CODEC_NONE || sdp->port == 0)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                           _("The other side offered none of our audio formats (Opus, PCMU, PCMA)."));
+      return NULL;
+    }
+  return g_steal_pointer (&sdp);
+}
+
+static const char *
+ip_version (const char *address)
+{
+  return strchr (address, ':') != NULL ? "IP6" : "IP4";
+}
+
+char *
+zv_sdp_build_offer (const char *local_address,
+                    guint       rtp_port,
+                    guint64     session_id,
+                    guint       version)
+{
+  return g_strdup_printf ("v=0\r\n"
+                          "o=zveno %" G_GUINT64_FORMAT " %u IN %s %s\r\n"
+                          "s=Zveno\r\n"
+                          "c=IN %s %s\r\n"
+                          "t=0 0\r\n"
+                          "m=audio %u RTP/AVP %d 0 8 %d\r\n"
+                          "a=rtpmap:%d opus/48000/2\r\n"
+                          "a=fmtp:%d useinbandfec=1\r\n"
+                          "a=rtpmap:0 PCMU/8000\r\n"
+                          "a=rtpmap:8 PCMA/8000\r\n"
+                          "a=rtpmap:%d telephone-event/8000\r\n"
+                          "a=fmtp:%d 0-15\r\n"
+                          "a=ptime:20\r\n"
+                          "a=sendrecv\r\n",
+                          session_id, version, ip_version (local_address), local_address,
+                          ip_version (local_address), local_address,
+                          rtp_port, OPUS_PT, DTMF_PT, OPUS_PT, OPUS_PT, DTMF_PT, DTMF_PT);
+}
+
+/* The answer keeps the offer's payload type numbers: the offerer picked them. */
+char *
+zv_sdp_build_answer (const char  *local_address,
+                     guint        rtp_port,
+                     guint64      session_id,
+                     guint        version,
+                     const ZvSdp *offer)
+{
+  GString *sdp = g_string_new (NULL);
+  const ZvCodecChoice *c = &offer->codec;
+
+  g_string_append_printf (sdp,
+                          "v=0\r\n"
+                          "o=zveno %" G_GUINT64_FORMAT " %u IN %s %s\r\n"
+                          "s=Zveno\r\n"
+                          "c=IN %s %s\r\n"
+                          "t=0 0\r\n"
+                          "m=audio %u RTP/AVP %u",
+                          session_id, version, ip_version (local_address), local_address,
+                          ip_version (local_address), local_address, rtp_port, c->payload_type);
+  if (offer->dtmf_payload >= 0)
+    g_string_append_printf (sdp, " %d", offer->dtmf_payload);
+  g_string_append (sdp, "\r\n");
+  if (c->codec == ZV_CODEC_OPUS)
+    g_string_append_printf (sdp, "a=rtpmap:%u opus/48000/2\r\n", c->payload_type);
+  else
+    g_string_append_printf (sdp, "a=rtpmap:%u %s/8000\r\n", c->payload_type, zv_codec_name (c->codec));
+  if (offer->dtmf_payload >= 0)
+    g_string_append_printf (sdp, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
+                            offer->dtmf_payload, offer->dtmf_payload);
+  g_string_append (sdp, "a=ptime:20\r\n");
+  /* Mirror the offer's direction (RFC 3264 6.1). */
+  if (offer->sends && offer->receives)
+    g_string_append (sdp, "a=sendrecv\r\n");
+  else if (offer->sends)
+    g_string_append (sdp, "a=recvonly\r\n");
+  else if (offer->receives)
+    g_string_append (sdp, "a=sendonly\r\n");
+  else
+    g_string_append (sdp, "a=inactive\r\n");
+  return g_string_free (sdp, FALSE);
+}

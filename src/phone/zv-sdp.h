@@ -1,0 +1,51 @@
+/* zv-sdp.h: SDP offer/answer for one audio stream (RFC 3264), and the codecs Zveno speaks.
+ *
+ * Plain data, not an object: a parsed description (ZvSdp) and functions that write our offers and
+ * answers. Parsing uses sofia-sip's strict SDP parser; anything it rejects is a broken SDP. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  ZV_CODEC_OPUS,
+  ZV_CODEC_PCMU,
+  ZV_CODEC_PCMA,
+  ZV_CODEC_NONE,
+} ZvCodec;
+
+typedef struct {
+  ZvCodec   codec;
+  guint     payload_type;
+  guint     clock_rate;
+  guint     channels;
+} ZvCodecChoice;
+
+typedef struct {
+  char          *address;        /* where to send RTP */
+  guint          port;           /* 0: the stream is refused */
+  gboolean       sends;          /* the peer will send to us (sendrecv or sendonly) */
+  gboolean       receives;       /* the peer wants our audio (sendrecv or recvonly) */
+  ZvCodecChoice  codec;          /* the first codec of the peer's list that we have */
+  int            dtmf_payload;   /* telephone-event/8000 payload type, -1 when none */
+} ZvSdp;
+
+const char *zv_codec_name        (ZvCodec        codec);
+ZvSdp      *zv_sdp_parse         (const char    *text,
+                                  gsize          length,
+                                  GError       **error);
+void        zv_sdp_free          (ZvSdp         *sdp);
+char       *zv_sdp_build_offer   (const char    *local_address,
+                                  guint          rtp_port,
+                                  guint64        session_id,
+                                  guint          version);
+char       *zv_sdp_build_answer  (const char    *local_address,
+                                  guint          rtp_port,
+                                  guint64        session_id,
+                                  guint          version,
+                                  const ZvSdp   *offer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvSdp, zv_sdp_free)
+
+G_END_DECLS

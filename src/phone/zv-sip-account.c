@@ -1,0 +1,845 @@
+/* zv-sip-account.c: one SIP account on sofia-sip's nua, driven by the GLib main loop.
+ *
+ * The account is the user agent: it opens the local SIP sockets next to the address that reaches
+ * the proxy, keeps one REGISTER alive (nua refreshes it before it expires), answers digest
+ * challenges with the provisioned credentials, and turns every way registration can end into a
+ * state and a translated message. Failures other than a refused password are retried with
+ * exponential backoff; a refused password is retried too, but slowly, because an administrator
+ * may fix it on the server without the user doing anything.
+ *
+ * Every call's nua handle carries its ZvCall as magic; nua's single callback lands here and is
+ * passed on to the call (zv-call.c). */
+#define G_LOG_DOMAIN "zveno-phone"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "zv-sip-private.h"
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/url.h>
+
+G_DEFINE_QUARK (zv-sip-error-quark, zv_sip_error)
+
+G_DEFINE_ENUM_TYPE (ZvSipState, zv_sip_state,
+                    G_DEFINE_ENUM_VALUE (ZV_SIP_STATE_UNREGISTERED, "unregistered"),
+                    G_DEFINE_ENUM_VALUE (ZV_SIP_STATE_REGISTERING, "registering"),
+                    G_DEFINE_ENUM_VALUE (ZV_SIP_STATE_REGISTERED, "registered"),
+                    G_DEFINE_ENUM_VALUE (ZV_SIP_STATE_FAILED, "failed"))
+
+/* Backoff between registration attempts: first retry after this, doubling up to the cap. */
+#define RETRY_FIRST_SECONDS 2
+#define RETRY_MAX_SECONDS 300
+/* A refused password is retried no faster than this: hammering the registrar gets us blocked. */
+#define RETRY_AUTH_SECONDS 60
+/* How long dispose waits for nua to say goodbye (unregister, close transactions). */
+#define SHUTDOWN_WAIT_US (3 * G_USEC_PER_SEC)
+
+struct _ZvSipAccount
+{
+  GObject       parent_instance;
+
+  /* owned */
+  char         *aor;             /* sip:user@domain */
+  char         *user;
+  char         *domain;
+  char         *auth_username;
+  char         *password;
+  char         *proxy;           /* sip:host:port;transport=T */
+  char         *proxy_host;
+  char         *transport;       /* "udp" or "tcp" */
+  char         *local_address;
+  char         *display_name;
+  GError       *error;
+  su_root_t    *root;
+  GSource      *source;
+  nua_t        *nua;
+  GPtrArray    *calls;           /* ZvCall, strong refs while a call has a handle */
+  GList        *shutdown_tasks;  /* GTask */
+
+  /* borrowed: nua owns it, we destroy it */
+  nua_handle_t *reg_nh;
+
+  ZvSipState    state;
+  guint         expires;
+  guint         granted_expires;
+  guint         auth_tries;
+  guint         failures;
+  guint         retry_seconds;
+  guint         retry_source;
+  gboolean      shutting_down;
+  gboolean      shutdown_done;
+};
+
+G_DEFINE_FINAL_TYPE (ZvSipAccount, zv_sip_account, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_ERROR_MESSAGE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_INCOMING_CALL,
+  SIGNAL_REGISTERED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void start_registration (ZvSipAccount *self);
+
+GError *
+zv_sip_error_from_status (int         status,
+                          const char *phrase)
+{
+  /* sofia reports local failures with these codes and no response from the network. */
+  if (status == 408 || status == 503 || status == 504 || status == 900)
+    return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_UNREACHABLE,
+                        _("The phone server did not answer (%d %s)."), status, phrase);
+  if (status == 401 || status == 403 || status == 407)
+    return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_AUTH_FAILED,
+                        _("The phone server refused the user name or password (%d %s)."),
+                        status, phrase);
+  if (status == 486 || status == 600)
+    return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_BUSY, _("Busy (%d %s)."), status, phrase);
+  if (status == 603)
+    return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_DECLINED, _("The call was declined (%d %s)."),
+                        status, phrase);
+  if (status == 404 || status == 480 || status == 604)
+    return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_FOUND,
+                        _("Nobody can be reached at that address now (%d %s)."), status, phrase);
+  if (status == 487)
+    return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED, _("The call was cancelled."));
+  if (status == 488 || status == 606)
+    return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                        _("The other side accepts none of our audio formats (%d %s)."),
+                        status, phrase);
+  return g_error_new (ZV_SIP_ERROR, ZV_SIP_ERROR_REJECTED,
+                      _("The phone server refused the request (%d %s)."), status, phrase);
+}
+
+static void
+set_state (ZvSipAccount *self,
+           ZvSipState    state,
+           GError       *error)
+{
+  gboolean message_changed = (error != NULL) != (self->error != NULL)
+                             || (error != NULL && g_strcmp0 (error->message, self->error->message) != 0);
+
+  g_clear_error (&self->error);
+  self->error = error;
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (message_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  ZvSipAccount *self = user_data;
+
+  self->retry_source = 0;
+  self->retry_seconds = 0;
+  start_registration (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drop_registration_handle (ZvSipAccount *self)
+{
+  if (self->reg_nh != NULL)
+    {
+      nua_handle_destroy (self->reg_nh);
+      self->reg_nh = NULL;
+    }
+}
+
+static void
+schedule_retry (ZvSipAccount *self,
+                GError       *error)
+{
+  guint delay;
+  gboolean auth = g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_AUTH_FAILED);
+
+  drop_registration_handle (self);
+  g_debug ("registration of %s failed: %s", self->aor, error->message);
+  set_state (self, ZV_SIP_STATE_FAILED, error);
+  if (self->shutting_down)
+    return;
+
+  self->failures++;
+  delay = RETRY_FIRST_SECONDS << MIN (self->failures - 1, 8u);
+  delay = MIN (delay, RETRY_MAX_SECONDS);
+  if (auth)
+    delay = MAX (delay, RETRY_AUTH_SECONDS);
+  /* Jitter, so a hundred phones cut off together do not come back in the same second. */
+  delay += (guint) g_random_int_range (0, (gint) delay / 4 + 1);
+  self->retry_seconds = delay;
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  self->retry_source = g_timeout_add_seconds (delay, retry_cb, self);
+}
+
+/* Answers a digest challenge on any of our handles (REGISTER, INVITE, BYE...). */
+void
+zv_sip_account_authenticate (ZvSipAccount *self,
+                             nua_handle_t *nh,
+                             const sip_t  *sip)
+{
+  const msg_auth_t *challenge = sip->sip_www_authenticate != NULL ? sip->sip_www_authenticate
+                                                                   : sip->sip_proxy_authenticate;
+  const char *realm = NULL;
+  g_autofree char *credentials = NULL;
+
+  if (challenge != NULL)
+    realm = msg_params_find (challenge->au_params, "realm=");
+  if (challenge == NULL || realm == NULL)
+    {
+      /* Nothing we can answer: treat like a refusal. */
+      nua_cancel (nh, TAG_END ());
+      return;
+    }
+  credentials = g_strdup_printf ("%s:%s%s%s:%s:%s", challenge->au_scheme,
+                                 realm[0] == '"' ? "" : "\"", realm, realm[0] == '"' ? "" : "\"",
+                                 self->auth_username, self->password);
+  nua_authenticate (nh, NUTAG_AUTH (credentials), TAG_END ());
+}
+
+static void
+on_register (ZvSipAccount *self,
+             int           status,
+             const char   *phrase,
+             nua_handle_t *nh,
+             const sip_t  *sip)
+{
+  if (status < 200)
+    return;
+
+  if (status == 401 || status == 407)
+    {
+      /* A second challenge for the same registration means the answer was wrong, unless the
+       * server only says our nonce went stale. */
+      const msg_auth_t *challenge = sip != NULL ? (sip->sip_www_authenticate != NULL
+                                                   ? sip->sip_www_authenticate
+                                                   : sip->sip_proxy_authenticate) : NULL;
+      const char *stale = challenge != NULL ? msg_params_find (challenge->au_params, "stale=") : NULL;
+
+      if (sip != NULL && (self->auth_tries == 0 || (stale != NULL && g_ascii_strcasecmp (stale, "true") == 0))
+          && self->auth_tries < 3)
+        {
+          self->auth_tries++;
+          zv_sip_account_authenticate (self, nh, sip);
+          return;
+        }
+      schedule_retry (self, zv_sip_error_from_status (status, phrase));
+      return;
+    }
+
+  if (status >= 300)
+    {
+      schedule_retry (self, zv_sip_error_from_status (status, phrase));
+      return;
+    }
+
+  self->auth_tries = 0;
+  self->failures = 0;
+  self->granted_expires = self->expires;
+  if (sip != NULL && sip->sip_expires != NULL)
+    self->granted_expires = (guint) sip->sip_expires->ex_delta;
+  if (sip != NULL)
+    for (const sip_contact_t *m = sip->sip_contact; m != NULL; m = m->m_next)
+      if (m->m_expires != NULL && m->m_url->url_user != NULL
+          && g_strcmp0 (m->m_url->url_user, self->user) == 0)
+        self->granted_expires = (guint) g_ascii_strtoull (m->m_expires, NULL, 10);
+  g_debug ("%s registered for %u s", self->aor, self->granted_expires);
+  set_state (self, ZV_SIP_STATE_REGISTERED, NULL);
+  /* Every successful REGISTER, the first and each refresh nua sends before expiry. */
+  g_signal_emit (self, signals[SIGNAL_REGISTERED], 0, self->granted_expires);
+}
+
+static gboolean
+destroy_nua_cb (gpointer user_data)
+{
+  g_autoptr(ZvSipAccount) self = user_data;
+
+  if (self->nua != NULL)
+    {
+      nua_destroy (self->nua);
+      self->nua = NULL;
+    }
+  while (self->shutdown_tasks != NULL)
+    {
+      g_autoptr(GTask) task = self->shutdown_tasks->data;
+
+      self->shutdown_tasks = g_list_delete_link (self->shutdown_tasks, self->shutdown_tasks);
+      g_task_return_boolean (task, TRUE);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+nua_callback (nua_event_t   event,
+              int           status,
+              const char   *phrase,
+              nua_t        *nua,
+              ZvSipAccount *self,
+              nua_handle_t *nh,
+              ZvCall       *call,
+              const sip_t  *sip,
+              tagi_t        tags[])
+{
+  g_debug ("nua event %s %d %s", nua_event_name (event), status, phrase != NULL ? phrase : "");
+
+  if (event == nua_r_shutdown)
+    {
+      if (status >= 200 && !self->shutdown_done)
+        {
+          self->shutdown_done = TRUE;
+          /* nua must not be destroyed from inside its own callback. */
+          g_idle_add (destroy_nua_cb, g_object_ref (self));
+        }
+      return;
+    }
+
+  if (nh != NULL && nh == self->reg_nh)
+    {
+      if (event == nua_r_register)
+        on_register (self, status, phrase, nh, sip);
+      else if (event == nua_r_unregister && status >= 200)
+        {
+          drop_registration_handle (self);
+          set_state (self, ZV_SIP_STATE_UNREGISTERED, NULL);
+        }
+      return;
+    }
+
+  if (call != NULL)
+    {
+      zv_call_handle_event (call, event, status, phrase, sip, tags);
+      return;
+    }
+
+  if (event == nua_i_invite && nh != NULL)
+    {
+      g_autoptr(ZvCall) incoming = NULL;
+
+      if (self->shutting_down)
+        {
+          nua_respond (nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END ());
+          nua_handle_destroy (nh);
+          return;
+        }
+      incoming = zv_call_new_incoming (self, nh, sip);
+      /* A call refused at once (no common codec, broken SDP) has answered 488 itself. */
+      if (zv_call_get_state (incoming) == ZV_CALL_STATE_ENDED)
+        return;
+      g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, incoming);
+      return;
+    }
+
+  /* Anything else without an owner (a stray NOTIFY, MESSAGE, ...): nua answered it already, the
+   * handle nua created for it is ours to free. */
+  if (nh != NULL && event >= nua_i_chat && event <= nua_i_subscription && event != nua_i_options)
+    nua_handle_destroy (nh);
+}
+
+static void
+zv_sip_account_dispose (GObject *object)
+{
+  ZvSipAccount *self = ZV_SIP_ACCOUNT (object);
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->nua != NULL)
+    {
+      gint64 deadline = g_get_monotonic_time () + SHUTDOWN_WAIT_US;
+
+      /* Nobody waited for shutdown_async: do it here, bounded, so sockets and handles close. */
+      if (!self->shutting_down)
+        {
+          self->shutting_down = TRUE;
+          nua_shutdown (self->nua);
+        }
+      while (!self->shutdown_done && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, FALSE);
+      nua_destroy (self->nua);
+      self->nua = NULL;
+    }
+  if (self->calls != NULL)
+    g_ptr_array_set_size (self->calls, 0);
+
+  G_OBJECT_CLASS (zv_sip_account_parent_class)->dispose (object);
+}
+
+static void
+zv_sip_account_finalize (GObject *object)
+{
+  ZvSipAccount *self = ZV_SIP_ACCOUNT (object);
+
+  if (self->root != NULL)
+    {
+      GSource *source = self->source;
+
+      su_root_destroy (self->root);
+      if (source != NULL)
+        {
+          g_source_destroy (source);
+          g_source_unref (source);
+        }
+    }
+  g_clear_pointer (&self->calls, g_ptr_array_unref);
+  g_clear_error (&self->error);
+  g_free (self->aor);
+  g_free (self->user);
+  g_free (self->domain);
+  g_free (self->auth_username);
+  if (self->password != NULL)
+    memset (self->password, 0, strlen (self->password));
+  g_free (self->password);
+  g_free (self->proxy);
+  g_free (self->proxy_host);
+  g_free (self->transport);
+  g_free (self->local_address);
+  g_free (self->display_name);
+
+  G_OBJECT_CLASS (zv_sip_account_parent_class)->finalize (object);
+}
+
+static void
+zv_sip_account_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  ZvSipAccount *self = ZV_SIP_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error != NULL ? self->error->message : NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+zv_sip_account_class_init (ZvSipAccountClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = zv_sip_account_dispose;
+  object_class->finalize = zv_sip_account_finalize;
+  object_class->get_property = zv_sip_account_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, ZV_TYPE_SIP_STATE, ZV_SIP_STATE_UNREGISTERED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* ZvSipAccount::incoming-call (ZvCall *call): a new call is ringing; answer or decline it. */
+  signals[SIGNAL_INCOMING_CALL] =
+    g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, ZV_TYPE_CALL);
+  /* ZvSipAccount::registered (guint expires): each successful REGISTER, refreshes included. */
+  signals[SIGNAL_REGISTERED] =
+    g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+zv_sip_account_init (ZvSipAccount *self)
+{
+  self->expires = 600;
+  self->calls = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+static gpointer
+init_sofia (gpointer data)
+{
+  su_init ();
+  return NULL;
+}
+
+/* "host:port", "[v6]:port" or "host" at the start of @hostport; the host without brackets. */
+static char *
+split_host (const char *hostport)
+{
+  const char *end;
+
+  if (hostport[0] == '[')
+    {
+      end = strchr (hostport, ']');
+      return end != NULL ? g_strndup (hostport + 1, (gsize) (end - hostport - 1)) : NULL;
+    }
+  end = hostport + strcspn (hostport, ":;>");
+  return g_strndup (hostport, (gsize) (end - hostport));
+}
+
+/**
+ * zv_sip_account_new:
+ * @aor: the account's address, "sip:user@domain"
+ * @auth_username: (nullable): the digest user name, when it is not the user part of @aor
+ * @password: the SIP password
+ * @proxy: where every request goes: "sip:host:port;transport=udp|tcp" or just "host:port"
+ *
+ * Nothing is sent before zv_sip_account_start().
+ */
+ZvSipAccount *
+zv_sip_account_new (const char  *aor,
+                    const char  *auth_username,
+                    const char  *password,
+                    const char  *proxy,
+                    GError     **error)
+{
+  g_autoptr(ZvSipAccount) self = NULL;
+  const char *rest;
+  const char *at;
+  const char *transport;
+
+  g_return_val_if_fail (aor != NULL, NULL);
+  g_return_val_if_fail (password != NULL, NULL);
+  g_return_val_if_fail (proxy != NULL, NULL);
+
+  rest = g_str_has_prefix (aor, "sip:") ? aor + 4 : NULL;
+  at = rest != NULL ? strchr (rest, '@') : NULL;
+  if (rest == NULL || at == NULL || at == rest || at[1] == '\0' || strpbrk (aor, " <>\"") != NULL)
+    {
+      g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
+                   _("“%s” is not a SIP address like sip:user@example.com."), aor);
+      return NULL;
+    }
+  if (strpbrk (password, "\r\n") != NULL || *password == '\0')
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
+                           _("The SIP password is empty or has a line break."));
+      return NULL;
+    }
+
+  self = g_object_new (ZV_TYPE_SIP_ACCOUNT, NULL);
+  self->user = g_strndup (rest, (gsize) (at - rest));
+  self->domain = g_strndup (at + 1, strcspn (at + 1, ";>"));
+  self->aor = g_strdup_printf ("sip:%s@%s", self->user, self->domain);
+  self->auth_username = g_strdup (auth_username != NULL && *auth_username != '\0'
+                                  ? auth_username : self->user);
+  self->password = g_strdup (password);
+
+  if (g_str_has_prefix (proxy, "sip:"))
+    proxy += 4;
+  if (*proxy == '\0' || strpbrk (proxy, " <>\"@") != NULL)
+    {
+      g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
+                   _("“%s” is not a SIP proxy address like sip:pbx.example.com:5060."), proxy);
+      return NULL;
+    }
+  self->proxy_host = split_host (proxy);
+  if (self->proxy_host == NULL || *self->proxy_host == '\0')
+    {
+      g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
+                   _("“%s” is not a SIP proxy address like sip:pbx.example.com:5060."), proxy);
+      return NULL;
+    }
+  transport = strstr (proxy, ";transport=");
+  if (transport != NULL)
+    {
+      transport += strlen (";transport=");
+      self->transport = g_ascii_strdown (transport, (gssize) strcspn (transport, ";"));
+      if (!g_str_equal (self->transport, "udp") && !g_str_equal (self->transport, "tcp"))
+        {
+          g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
+                       _("SIP over “%s” is not supported; use udp or tcp."), self->transport);
+          return NULL;
+        }
+      self->proxy = g_strdup_printf ("sip:%s", proxy);
+    }
+  else
+    {
+      self->transport = g_strdup ("udp");
+      self->proxy = g_strdup_printf ("sip:%s;transport=udp", proxy);
+    }
+  return g_steal_pointer (&self);
+}
+
+/* The local address packets to the proxy leave from: our Contact and SDP must name it, and our
+ * sockets are bound to it. A UDP connect() sends nothing; it only asks the routing table. A
+ * proxy given by name is left to sofia's resolver, and we listen on every address. */
+static char *
+local_address_towards (const char *host)
+{
+  g_autoptr(GInetAddress) remote = g_inet_address_new_from_string (host);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+
+  if (remote == NULL)
+    return NULL;
+  socket = g_socket_new (g_inet_address_get_family (remote), G_SOCKET_TYPE_DATAGRAM,
+                         G_SOCKET_PROTOCOL_UDP, NULL);
+  if (socket == NULL)
+    return NULL;
+  target = g_inet_socket_address_new (remote, 5060);
+  if (!g_socket_connect (socket, target, NULL, NULL))
+    return NULL;
+  local = g_socket_get_local_address (socket, NULL);
+  if (local == NULL)
+    return NULL;
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+}
+
+/**
+ * zv_sip_account_start:
+ *
+ * Opens the local SIP sockets on the default main context and starts registering. Registration
+ * then lives on its own: watch #ZvSipAccount:state.
+ */
+gboolean
+zv_sip_account_start (ZvSipAccount  *self,
+                      GError       **error)
+{
+  static GOnce sofia_once = G_ONCE_INIT;
+  g_autofree char *bind_url = NULL;
+  g_autofree char *user_agent = NULL;
+
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (self->nua == NULL, FALSE);
+
+  g_once (&sofia_once, init_sofia, NULL);
+
+  self->local_address = local_address_towards (self->proxy_host);
+  if (self->local_address != NULL && strchr (self->local_address, ':') != NULL)
+    bind_url = g_strdup_printf ("sip:[%s]:*", self->local_address);
+  else
+    bind_url = g_strdup_printf ("sip:%s:*", self->local_address != NULL ? self->local_address : "*");
+
+  self->root = su_glib_root_create (self);
+  if (self->root == NULL)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_TRANSPORT,
+                           _("The SIP stack could not start."));
+      return FALSE;
+    }
+  self->source = g_source_ref (su_glib_root_gsource (self->root));
+  g_source_attach (self->source, NULL);
+
+  user_agent = g_strdup_printf ("Zveno/%s", PACKAGE_VERSION);
+  self->nua = nua_create (self->root, nua_callback, self,
+                          NUTAG_URL (bind_url),
+                          NUTAG_PROXY (self->proxy),
+                          NUTAG_USER_AGENT (user_agent),
+                          /* SDP is ours (zv-sdp.c): nua only carries the bodies. */
+                          NUTAG_MEDIA_ENABLE (0),
+                          NUTAG_AUTOALERT (0),
+                          NUTAG_AUTOANSWER (0),
+                          NUTAG_ENABLEINVITE (1),
+                          NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"),
+                          /* rport and received= rewrite our Contact behind NAT; the proxy is
+                           * trusted, so no extra OPTIONS round to validate it. */
+                          NUTAG_OUTBOUND ("natify no-validate no-options-keepalive"),
+                          NUTAG_KEEPALIVE (30000),
+                          TAG_END ());
+  if (self->nua == NULL)
+    {
+      g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_TRANSPORT,
+                   _("Could not open a SIP socket on %s."), bind_url);
+      return FALSE;
+    }
+  start_registration (self);
+  return TRUE;
+}
+
+static void
+start_registration (ZvSipAccount *self)
+{
+  g_autofree char *expires = g_strdup_printf ("%u", self->expires);
+  g_autofree char *registrar = g_strdup_printf ("sip:%s;transport=%s", self->domain, self->transport);
+  g_autofree char *from = NULL;
+
+  if (self->nua == NULL || self->shutting_down)
+    return;
+  drop_registration_handle (self);
+  self->auth_tries = 0;
+  from = self->display_name != NULL
+         ? g_strdup_printf ("\"%s\" <%s>", self->display_name, self->aor) : g_strdup (self->aor);
+  self->reg_nh = nua_handle (self->nua, NULL,
+                             SIPTAG_TO_STR (self->aor),
+                             SIPTAG_FROM_STR (from),
+                             TAG_END ());
+  set_state (self, ZV_SIP_STATE_REGISTERING, self->error != NULL ? g_error_copy (self->error) : NULL);
+  nua_register (self->reg_nh,
+                NUTAG_REGISTRAR (registrar),
+                SIPTAG_EXPIRES_STR (expires),
+                NUTAG_M_USERNAME (self->user),
+                TAG_END ());
+}
+
+/**
+ * zv_sip_account_register:
+ *
+ * Registers now, skipping any backoff wait (the user pressed "Retry", or the network came back).
+ */
+void
+zv_sip_account_register (ZvSipAccount *self)
+{
+  g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  self->retry_seconds = 0;
+  self->failures = 0;
+  start_registration (self);
+}
+
+void
+zv_sip_account_shutdown_async (ZvSipAccount        *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, zv_sip_account_shutdown_async);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->nua == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  self->shutdown_tasks = g_list_append (self->shutdown_tasks, g_steal_pointer (&task));
+  if (!self->shutting_down)
+    {
+      self->shutting_down = TRUE;
+      /* Unregisters, ends calls and closes transactions; nua_r_shutdown says when it is done. */
+      nua_shutdown (self->nua);
+    }
+}
+
+gboolean
+zv_sip_account_shutdown_finish (ZvSipAccount  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const char *
+zv_sip_account_get_aor (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return self->aor;
+}
+
+const char *
+zv_sip_account_get_domain (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return self->domain;
+}
+
+const char *
+zv_sip_account_get_transport (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return self->transport;
+}
+
+/* The address our sockets are bound to (NULL before start, or when listening on all). */
+const char *
+zv_sip_account_get_local_address (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return self->local_address;
+}
+
+ZvSipState
+zv_sip_account_get_state (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), ZV_SIP_STATE_FAILED);
+  return self->state;
+}
+
+/* Why the last registration failed; kept while retrying, cleared once registered. */
+const GError *
+zv_sip_account_get_error (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return self->error;
+}
+
+/* Seconds until the next attempt after a failure, 0 when none is scheduled. */
+guint
+zv_sip_account_get_retry_seconds (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), 0);
+  return self->retry_seconds;
+}
+
+/* What the registrar granted, else what we asked for. */
+guint
+zv_sip_account_get_expires (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), 0);
+  return self->granted_expires != 0 ? self->granted_expires : self->expires;
+}
+
+void
+zv_sip_account_set_expires (ZvSipAccount *self,
+                            guint         seconds)
+{
+  g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
+  self->expires = CLAMP (seconds, 30, 3600);
+}
+
+/* The name shown to the people we call (the company's, with a caller id). */
+void
+zv_sip_account_set_display_name (ZvSipAccount *self,
+                                 const char   *display_name)
+{
+  g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
+  g_free (self->display_name);
+  /* A quote or backslash would end the quoted display name early. */
+  self->display_name = display_name != NULL && *display_name != '\0'
+                       ? g_strdelimit (g_strdup (display_name), "\"\\\r\n", ' ') : NULL;
+}
+
+const char *
+zv_sip_account_get_display_name (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return self->display_name;
+}
+
+nua_t *
+zv_sip_account_get_nua (ZvSipAccount *self)
+{
+  return self->nua;
+}
+
+/* The account keeps each call alive while nua may still report on its handle. */
+void
+zv_sip_account_add_call (ZvSipAccount *self,
+                         ZvCall       *call)
+{
+  g_ptr_array_add (self->calls, g_object_ref (call));
+}
+
+void
+zv_sip_account_remove_call (ZvSipAccount *self,
+                            ZvCall       *call)
+{
+  g_ptr_array_remove (self->calls, call);
+}

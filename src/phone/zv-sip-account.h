@@ -1,0 +1,73 @@
+/* zv-sip-account.h: one SIP account, the user agent every call of that account runs in.
+ *
+ * Owns the sofia-sip stack (nua on the GLib main loop), keeps the registration alive (digest
+ * auth, refresh before expiry, retry with backoff) and hands incoming calls to whoever listens. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define ZV_SIP_ERROR (zv_sip_error_quark ())
+
+typedef enum {
+  ZV_SIP_ERROR_INVALID_ACCOUNT,   /* an address or setting that cannot be used */
+  ZV_SIP_ERROR_TRANSPORT,         /* no local SIP socket could be opened */
+  ZV_SIP_ERROR_AUTH_FAILED,       /* the registrar refused the user name or password */
+  ZV_SIP_ERROR_UNREACHABLE,       /* no answer, or a network error, from the registrar/proxy */
+  ZV_SIP_ERROR_REJECTED,          /* any other final refusal */
+  ZV_SIP_ERROR_BUSY,              /* the callee is busy (486/600) */
+  ZV_SIP_ERROR_DECLINED,          /* the callee declined (603) */
+  ZV_SIP_ERROR_NOT_FOUND,         /* no such user, or not reachable now (404/480) */
+  ZV_SIP_ERROR_NOT_ACCEPTABLE,    /* no common codec, or a broken SDP (488) */
+  ZV_SIP_ERROR_MEDIA,             /* the audio pipeline failed */
+  ZV_SIP_ERROR_CANCELLED,         /* the call was cancelled before it was answered */
+} ZvSipError;
+
+typedef enum {
+  ZV_SIP_STATE_UNREGISTERED,
+  ZV_SIP_STATE_REGISTERING,
+  ZV_SIP_STATE_REGISTERED,
+  ZV_SIP_STATE_FAILED,
+} ZvSipState;
+
+#define ZV_TYPE_SIP_STATE (zv_sip_state_get_type ())
+GType zv_sip_state_get_type (void) G_GNUC_CONST;
+
+#define ZV_TYPE_SIP_ACCOUNT (zv_sip_account_get_type ())
+
+G_DECLARE_FINAL_TYPE (ZvSipAccount, zv_sip_account, ZV, SIP_ACCOUNT, GObject)
+
+GQuark         zv_sip_error_quark                  (void);
+
+ZvSipAccount  *zv_sip_account_new                  (const char     *aor,
+                                                    const char     *auth_username,
+                                                    const char     *password,
+                                                    const char     *proxy,
+                                                    GError        **error);
+const char    *zv_sip_account_get_aor              (ZvSipAccount   *self);
+const char    *zv_sip_account_get_domain           (ZvSipAccount   *self);
+const char    *zv_sip_account_get_transport        (ZvSipAccount   *self);
+const char    *zv_sip_account_get_local_address    (ZvSipAccount   *self);
+ZvSipState     zv_sip_account_get_state            (ZvSipAccount   *self);
+const GError  *zv_sip_account_get_error            (ZvSipAccount   *self);
+guint          zv_sip_account_get_retry_seconds    (ZvSipAccount   *self);
+guint          zv_sip_account_get_expires          (ZvSipAccount   *self);
+void           zv_sip_account_set_expires          (ZvSipAccount   *self,
+                                                    guint           seconds);
+void           zv_sip_account_set_display_name     (ZvSipAccount   *self,
+                                                    const char     *display_name);
+const char    *zv_sip_account_get_display_name     (ZvSipAccount   *self);
+
+gboolean       zv_sip_account_start                (ZvSipAccount   *self,
+                                                    GError        **error);
+void           zv_sip_account_register             (ZvSipAccount   *self);
+void           zv_sip_account_shutdown_async       (ZvSipAccount   *self,
+                                                    GCancellable   *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer        user_data);
+gboolean       zv_sip_account_shutdown_finish      (ZvSipAccount   *self,
+                                                    GAsyncResult   *result,
+                                                    GError        **error);
+
+G_END_DECLS
