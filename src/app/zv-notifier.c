@@ -260,6 +260,9 @@ notify_message (ZvNotifier *self,
     return;
 
   chat = lookup_chat (self, chat_id);
+  /* Muting is the user's own choice to hear nothing from this chat (pinning changes nothing here). */
+  if (chat != NULL && zv_chat_get_muted (chat))
+    return;
   sender = lookup_name (self, sender_id);
   if (sender == NULL || *sender == '\0')
     {

@@ -1,4 +1,5 @@
-/* zv-chat-list.c: ZvChatList, the chats ordered by last activity (then id), newest first.
+/* zv-chat-list.c: ZvChatList, the chats ordered pinned first, then by last activity (then id),
+ * newest first.
  *
  * A company account has at most a few thousand chats, so on every commit that touches chats,
  * messages or names the list re-reads its rows (one indexed query; 1-2 ms for 1,000 chats here)
@@ -104,7 +105,7 @@ zv_chat_list_refresh (ZvChatList  *self,
   g_return_val_if_fail (ZV_IS_CHAT_LIST (self), FALSE);
 
   db = zv_store_get_reader (self->store);
-  stmt = zv_db_prepare (db, ZV_CHAT_SELECT "ORDER BY c.last_activity DESC, c.id DESC", error);
+  stmt = zv_db_prepare (db, ZV_CHAT_SELECT "ORDER BY c.pinned DESC, c.last_activity DESC, c.id DESC", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, self->self_id);

@@ -25,6 +25,9 @@ struct _ZvChat
   char     *preview_sender;
   char     *draft;
   gboolean  limited;
+  gboolean  muted;
+  gboolean  pinned;
+  gboolean  external;
 };
 
 G_DEFINE_FINAL_TYPE (ZvChat, zv_chat, G_TYPE_OBJECT)
@@ -40,6 +43,9 @@ enum {
   PROP_PREVIEW_SENDER,
   PROP_DRAFT,
   PROP_LIMITED,
+  PROP_MUTED,
+  PROP_PINNED,
+  PROP_EXTERNAL,
   N_PROPS
 };
 
@@ -78,6 +84,9 @@ zv_chat_get_property (GObject    *object,
     case PROP_PREVIEW_SENDER: g_value_set_string (value, self->preview_sender); break;
     case PROP_DRAFT:          g_value_set_string (value, self->draft); break;
     case PROP_LIMITED:        g_value_set_boolean (value, self->limited); break;
+    case PROP_MUTED:          g_value_set_boolean (value, self->muted); break;
+    case PROP_PINNED:         g_value_set_boolean (value, self->pinned); break;
+    case PROP_EXTERNAL:       g_value_set_boolean (value, self->external); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -106,6 +115,11 @@ zv_chat_class_init (ZvChatClass *klass)
   properties[PROP_DRAFT] = g_param_spec_string ("draft", NULL, NULL, NULL, flags);
   /* The cache holds only the newest part of the history. */
   properties[PROP_LIMITED] = g_param_spec_boolean ("limited", NULL, NULL, FALSE, flags);
+  /* The user's own settings: no notifications; listed before the others. */
+  properties[PROP_MUTED] = g_param_spec_boolean ("muted", NULL, NULL, FALSE, flags);
+  properties[PROP_PINNED] = g_param_spec_boolean ("pinned", NULL, NULL, FALSE, flags);
+  /* Some member is an external (guest) account: the UI marks the chat. */
+  properties[PROP_EXTERNAL] = g_param_spec_boolean ("external", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -154,6 +168,9 @@ zv_chat_new_from_row (sqlite3_stmt *stmt,
   if (self->draft == NULL)
     self->draft = g_strdup ("");
   self->limited = sqlite3_column_int (stmt, 6) != 0;
+  self->muted = sqlite3_column_int (stmt, 13) != 0;
+  self->pinned = sqlite3_column_int (stmt, 14) != 0;
+  self->external = sqlite3_column_int (stmt, 15) != 0;
 
   if (sqlite3_column_type (stmt, 8) == SQLITE_NULL && sqlite3_column_type (stmt, 11) == SQLITE_NULL)
     {
@@ -180,6 +197,19 @@ zv_chat_new_from_row (sqlite3_stmt *stmt,
     }
 
   return self;
+}
+
+static gboolean
+set_boolean (ZvChat   *self,
+             gboolean *field,
+             gboolean  value,
+             guint     prop)
+{
+  if (*field == value)
+    return FALSE;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  return TRUE;
 }
 
 static gboolean
@@ -227,12 +257,10 @@ zv_chat_update_from (ZvChat *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ACTIVITY]);
       changed = TRUE;
     }
-  if (self->limited != other->limited)
-    {
-      self->limited = other->limited;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIMITED]);
-      changed = TRUE;
-    }
+  changed |= set_boolean (self, &self->limited, other->limited, PROP_LIMITED);
+  changed |= set_boolean (self, &self->muted, other->muted, PROP_MUTED);
+  changed |= set_boolean (self, &self->pinned, other->pinned, PROP_PINNED);
+  changed |= set_boolean (self, &self->external, other->external, PROP_EXTERNAL);
   g_object_thaw_notify (G_OBJECT (self));
 
   return changed;
@@ -247,3 +275,6 @@ const char *zv_chat_get_preview        (ZvChat *self) { g_return_val_if_fail (ZV
 const char *zv_chat_get_preview_sender (ZvChat *self) { g_return_val_if_fail (ZV_IS_CHAT (self), NULL); return self->preview_sender; }
 const char *zv_chat_get_draft          (ZvChat *self) { g_return_val_if_fail (ZV_IS_CHAT (self), NULL); return self->draft; }
 gboolean    zv_chat_get_limited        (ZvChat *self) { g_return_val_if_fail (ZV_IS_CHAT (self), FALSE); return self->limited; }
+gboolean    zv_chat_get_muted          (ZvChat *self) { g_return_val_if_fail (ZV_IS_CHAT (self), FALSE); return self->muted; }
+gboolean    zv_chat_get_pinned         (ZvChat *self) { g_return_val_if_fail (ZV_IS_CHAT (self), FALSE); return self->pinned; }
+gboolean    zv_chat_get_external       (ZvChat *self) { g_return_val_if_fail (ZV_IS_CHAT (self), FALSE); return self->external; }

@@ -231,6 +231,21 @@ apply_event (ZvDb            *db,
       return apply_as_page (db, me, "read_markers", object_node (event->data), changes, gap, error);
     }
 
+  if (g_str_equal (type, "chat.settings"))
+    {
+      gboolean known;
+
+      if (!zv_sync_apply_chat_settings (db, event->data, changes, &known, error))
+        return FALSE;
+      /* Settings of a chat the cache lacks: the sync that closes the gap brings them along. */
+      if (!known)
+        {
+          *gap = TRUE;
+          return FALSE;
+        }
+      return TRUE;
+    }
+
   /* call.updated has nothing to change in the cache yet; unknown types are ignored, as the API
    * asks. Their seq still counts. */
   return TRUE;

@@ -114,3 +114,12 @@ CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
   INSERT INTO messages_fts (messages_fts, rowid, text, chat, sender)
     VALUES ('delete', old.id, old.text, 'c' || old.chat_id, 'u' || old.sender_id);
 END;
+
+-- migration 2
+-- The user's own chat settings (muted: no notifications; pinned: heads the list) and whether any
+-- member is an external account, all as the server reports them in the chat object. The list orders
+-- pinned chats first, then by activity.
+ALTER TABLE chats ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chats ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chats ADD COLUMN external INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX chats_pinned_activity_idx ON chats (pinned DESC, last_activity DESC, id DESC);

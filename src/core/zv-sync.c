@@ -225,7 +225,7 @@ apply_chat (ZvDb            *db,
 {
   gint64 id, last_message_id = 0, read_up_to = 0, unread = 0, created_at = 0;
   const char *type, *title;
-  gboolean limited = FALSE;
+  gboolean limited = FALSE, muted = FALSE, pinned = FALSE, external = FALSE;
   JsonArray *members;
   sqlite3_stmt *stmt;
 
@@ -237,17 +237,22 @@ apply_chat (ZvDb            *db,
       !zv_json_get_int_or_null (chat, "unread_count", 0, &unread, error) ||
       !zv_json_get_time (chat, "created_at", TRUE, &created_at, error) ||
       !zv_json_get_bool (chat, "limited", FALSE, &limited, error) ||
+      !zv_json_get_bool (chat, "muted", FALSE, &muted, error) ||
+      !zv_json_get_bool (chat, "pinned", FALSE, &pinned, error) ||
+      !zv_json_get_bool (chat, "external", FALSE, &external, error) ||
       (members = zv_json_get_array (chat, "members", TRUE, error)) == NULL)
     return FALSE;
 
   stmt = zv_db_prepare (db,
-                        "INSERT INTO chats (id, type, title, limited, last_message_id, last_activity, read_up_to, unread) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                        "INSERT INTO chats (id, type, title, limited, last_message_id, last_activity, read_up_to, unread, "
+                        "muted, pinned, external) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                         "ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, "
                         "limited = max(limited, excluded.limited), "
                         "last_message_id = max(ifnull(last_message_id, 0), excluded.last_message_id), "
                         "last_activity = max(last_activity, excluded.last_activity), "
-                        "read_up_to = excluded.read_up_to, unread = excluded.unread",
+                        "read_up_to = excluded.read_up_to, unread = excluded.unread, "
+                        "muted = excluded.muted, pinned = excluded.pinned, external = excluded.external",
                         error);
   if (stmt == NULL)
     return FALSE;
@@ -259,6 +264,9 @@ apply_chat (ZvDb            *db,
   sqlite3_bind_int64 (stmt, 6, created_at);
   sqlite3_bind_int64 (stmt, 7, read_up_to);
   sqlite3_bind_int64 (stmt, 8, unread);
+  sqlite3_bind_int (stmt, 9, muted);
+  sqlite3_bind_int (stmt, 10, pinned);
+  sqlite3_bind_int (stmt, 11, external);
   if (!step (db, stmt, error))
     return FALSE;
 
@@ -284,6 +292,51 @@ apply_chat (ZvDb            *db,
     }
 
   changes->flags |= ZV_STORE_CHANGED_CHATS;
+  return TRUE;
+}
+
+/**
+ * zv_sync_apply_chat_settings:
+ * @settings: `{"chat_id": ID, "muted": BOOL, "pinned": BOOL}`; a missing flag keeps its value
+ * @known: (out): whether the cache holds that chat (FALSE: nothing was written)
+ *
+ * Writes the user's own settings of one chat, as a chat.settings event carries them (and as the UI
+ * applies a change before the server confirms it).
+ */
+gboolean
+zv_sync_apply_chat_settings (ZvDb            *db,
+                             JsonObject      *settings,
+                             ZvStoreChanges  *changes,
+                             gboolean        *known,
+                             GError         **error)
+{
+  gint64 chat_id;
+  gboolean muted = FALSE, pinned = FALSE;
+  gboolean has_muted = json_object_has_member (settings, "muted");
+  gboolean has_pinned = json_object_has_member (settings, "pinned");
+  sqlite3_stmt *stmt;
+
+  *known = FALSE;
+  if (!zv_json_get_int (settings, "chat_id", &chat_id, error) ||
+      !zv_json_get_bool (settings, "muted", FALSE, &muted, error) ||
+      !zv_json_get_bool (settings, "pinned", FALSE, &pinned, error))
+    return FALSE;
+  /* ?3/?5 say whether to take the new value; an absent flag leaves the column alone. */
+  stmt = zv_db_prepare (db,
+                        "UPDATE chats SET muted = CASE WHEN ?3 THEN ?2 ELSE muted END, "
+                        "pinned = CASE WHEN ?5 THEN ?4 ELSE pinned END WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, chat_id);
+  sqlite3_bind_int (stmt, 2, muted);
+  sqlite3_bind_int (stmt, 3, has_muted);
+  sqlite3_bind_int (stmt, 4, pinned);
+  sqlite3_bind_int (stmt, 5, has_pinned);
+  if (!step (db, stmt, error))
+    return FALSE;
+  *known = sqlite3_changes (zv_db_handle (db)) > 0;
+  if (*known)
+    changes->flags |= ZV_STORE_CHANGED_CHATS;
   return TRUE;
 }
 

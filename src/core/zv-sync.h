@@ -42,5 +42,11 @@ gboolean            zv_sync_apply_message  (ZvDb                 *db,
                                             JsonObject           *message,
                                             ZvStoreChanges       *changes,
                                             GError              **error);
+/* {"chat_id", "muted"?, "pinned"?}: the chat.settings event, also the UI's optimistic change. */
+gboolean            zv_sync_apply_chat_settings (ZvDb            *db,
+                                            JsonObject           *settings,
+                                            ZvStoreChanges       *changes,
+                                            gboolean             *known,
+                                            GError              **error);
 
 G_END_DECLS

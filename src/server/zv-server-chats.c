@@ -193,6 +193,7 @@ zv_chat_to_json (ZvServer *self,
 
   json_object_set_int_member (object, "last_message_id", last_message);
   json_object_set_int_member (object, "read_up_to", read_up_to);
+  zv_chat_settings_to_json (self, object, chat_id, user_id);
   if (last_message > read_up_to)
     {
       /* Capped so a never-read chat of 100k messages costs one bounded index walk. */

@@ -226,6 +226,7 @@ raise_change_seq (ZvServerDb *self)
     "SELECT ifnull(max(seq), 0) FROM messages",
     "SELECT ifnull(max(seq), 0) FROM chats",
     "SELECT ifnull(max(seq), 0) FROM members",
+    "SELECT ifnull(max(settings_seq), 0) FROM members",
     "SELECT ifnull(max(seq), 0) FROM users",
     "SELECT ifnull(max(seq), 0) FROM read_markers",
   };

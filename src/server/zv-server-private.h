@@ -127,6 +127,7 @@ void zv_handle_reaction_add     (ZvRequest *req);
 void zv_handle_reaction_remove  (ZvRequest *req);
 void zv_handle_read_marker      (ZvRequest *req);
 void zv_handle_typing           (ZvRequest *req);
+void zv_handle_chat_settings   (ZvRequest *req);
 void zv_handle_file_upload      (ZvRequest *req);
 void zv_handle_file_get         (ZvRequest *req);
 void zv_handle_file_meta        (ZvRequest *req);
@@ -178,6 +179,11 @@ JsonObject  *zv_message_to_json         (ZvServer    *self,
 JsonObject  *zv_message_from_row        (ZvServer     *self,
                                          sqlite3_stmt *stmt);
 JsonObject  *zv_chat_to_json            (ZvServer    *self,
+                                         gint64       chat_id,
+                                         gint64       user_id);
+/* zv-server-settings.c: adds the requester's "muted", "pinned" and the chat's "external". */
+void         zv_chat_settings_to_json   (ZvServer    *self,
+                                         JsonObject  *object,
                                          gint64       chat_id,
                                          gint64       user_id);
 /* A file is readable by its uploader and by members of a chat it was sent to. */

@@ -281,3 +281,11 @@ CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
   INSERT INTO messages_fts (messages_fts, rowid, text, chat, sender)
     VALUES ('delete', old.id, old.text, 'c' || old.chat_id, 'u' || old.sender_id);
 END;
+
+-- migration 2
+-- Per-user chat settings: a muted chat raises no notifications on that user's devices, a pinned one
+-- heads their chat list. settings_seq is the change counter at the last change of either, kept apart
+-- from seq so that a delta /sync returns the chat as changed, not as newly joined (with history).
+ALTER TABLE members ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN settings_seq INTEGER NOT NULL DEFAULT 0;

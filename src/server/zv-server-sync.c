@@ -214,6 +214,19 @@ sync_delta (ZvRequest  *req,
       g_array_append_val (chat_ids, id);
     }
   sqlite3_reset (stmt);
+  /* The user's own settings (muted, pinned) changed on another device. */
+  stmt = zv_server_db_prepare (self->db,
+    "SELECT chat_id FROM members WHERE user_id = ?1 AND left_at IS NULL "
+    "AND settings_seq > ?2 AND settings_seq <= ?3");
+  sqlite3_bind_int64 (stmt, 1, req->user_id);
+  sqlite3_bind_int64 (stmt, 2, since);
+  sqlite3_bind_int64 (stmt, 3, upper);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (chat_ids, id);
+    }
+  sqlite3_reset (stmt);
 
   {
     GHashTableIter iter;

@@ -43,6 +43,7 @@ static const ZvRoute routes[] = {
   { "DELETE", "/api/v1/chats/*/messages/*/reactions",   zv_handle_reaction_remove, TRUE },
   { "POST",   "/api/v1/chats/*/read",                   zv_handle_read_marker,     TRUE },
   { "POST",   "/api/v1/chats/*/typing",                 zv_handle_typing,          TRUE },
+  { "PATCH",  "/api/v1/chats/*/settings",               zv_handle_chat_settings,   TRUE },
   { "POST",   "/api/v1/files",                          zv_handle_file_upload,     TRUE },
   { "POST",   "/api/v1/files/uploads",                  zv_handle_upload_create,   TRUE },
   { "PATCH",  "/api/v1/files/uploads/*",                zv_handle_upload_patch,    TRUE },

@@ -308,6 +308,20 @@ def main():
         unread = next(c["unread"] for c in cli_json(data, "chats") if c["id"] == chat)
         check(unread == 0 == server_unread(anna, chat), "read on another device: unread 0 here too")
 
+        # Muted and pinned on anna's other device: chat.settings puts both here, pinned chats first.
+        anna.call("PATCH", f"/chats/{chat}/settings", {"muted": True, "pinned": True})
+        follow.wait_for(lambda e: e["type"] == "chat.settings" and e["data"]["chat_id"] == chat, 5, "chat.settings")
+        listed = cli_json(data, "chats")
+        mine = next(c for c in listed if c["id"] == chat)
+        check(mine["muted"] and mine["pinned"], "muted and pinned on another device: both in the cache")
+        check(listed[0]["id"] == chat, "the pinned chat heads zveno-cli chats")
+        check(all("external" in c for c in listed), "zveno-cli chats --json shows the external marker")
+        anna.call("PATCH", f"/chats/{chat}/settings", {"muted": False})
+        follow.wait_for(lambda e: e["type"] == "chat.settings" and e["data"]["chat_id"] == chat
+                        and not e["data"]["muted"], 5, "chat.settings (unmuted)")
+        mine = next(c for c in cli_json(data, "chats") if c["id"] == chat)
+        check(not mine["muted"] and mine["pinned"], "unmuted there: unmuted here, still pinned")
+
         # ---- chats: created, renamed, joined with history, removed -------------------------------
         group = other.call("POST", "/chats", {"type": "group", "members": [anna.user["id"]], "title": "Живая группа"})
         follow.wait_for(lambda e: e["type"] == "chat.created" and e["data"]["id"] == group["id"], 5, "chat.created")

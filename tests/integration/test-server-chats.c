@@ -1,7 +1,7 @@
 /* test-server-chats.c: chats and messages in zveno-server over real HTTP: direct-chat dedup,
  * idempotent send, history paging, initial and delta sync (limited chats, edits, deletes, reactions,
- * read markers, paging with "more"), the Echo bot, isolation between users, and the generic error
- * answers (400, 404, 405, 413). */
+ * read markers, paging with "more"), per-user settings (muted, pinned) and the external marker, the
+ * Echo bot, isolation between users, and the generic error answers (400, 404, 405, 413). */
 #include "config.h"
 
 #include <string.h>
@@ -552,6 +552,103 @@ test_echo_bot (Fixture       *f,
   g_assert_true (answered);
 }
 
+/* PATCH /chats/{id}/settings: the caller's own muted/pinned, in the chat object for them only, in a
+ * chat.settings event to their devices, and in the delta sync of their other devices (as a changed
+ * chat, not as a newly joined one with history). "external" follows the current members. */
+static void
+test_settings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GHashTable) messages = message_table ();
+  g_autoptr(JsonArray) chats = json_array_new ();
+  g_autofree char *group = g_strdup_printf ("{\"type\":\"group\",\"title\":\"Pins\",\"members\":[%"
+                                            G_GINT64_FORMAT "]}", f->boris);
+  g_autofree char *base = NULL, *settings = NULL, *token_a = NULL, *token_a2 = NULL, *add = NULL;
+  g_autofree char *members = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) as_boris = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(JsonNode) with_guest = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) next = NULL;
+  ZvTestEvents *events;
+  JsonObject *event_data;
+  gint64 chat, guest;
+  int pages;
+
+  chat = create_chat (f, f->ta, group, 201);
+  send_text (f, f->ta, chat, "s-1", "hello");
+  base = g_strdup_printf ("/api/v1/chats/%" G_GINT64_FORMAT, chat);
+  settings = g_strconcat (base, "/settings", NULL);
+  token_a = sync_all (f, f->ta, NULL, "", messages, chats, NULL, &pages);
+  g_assert_cmpuint (json_array_get_length (chats), ==, 1);
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (chats, 0), "muted"));
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (chats, 0), "pinned"));
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (chats, 0), "external"));
+
+  events = zv_test_events_open (f->server, f->ta, 0, NULL);
+  g_assert_nonnull (events);
+  answer = call (f, "PATCH", settings, f->ta, "{\"muted\": true}", 200);
+  g_assert_true (json_object_get_boolean_member (obj (answer), "muted"));
+  g_assert_false (json_object_get_boolean_member (obj (answer), "pinned"));
+  event = zv_test_events_wait (events, "chat.settings", 5000);
+  g_assert_nonnull (event);
+  event_data = json_object_get_object_member (event, "data");
+  g_assert_cmpint (json_object_get_int_member (event_data, "chat_id"), ==, chat);
+  g_assert_true (json_object_get_boolean_member (event_data, "muted"));
+  g_assert_false (json_object_get_boolean_member (event_data, "pinned"));
+
+  /* Only one field given: the other keeps its value. Repeating a value stores no event. */
+  drop (call (f, "PATCH", settings, f->ta, "{\"pinned\": true}", 200));
+  again = call (f, "PATCH", settings, f->ta, "{\"pinned\": true, \"muted\": true}", 200);
+  g_assert_true (json_object_get_boolean_member (obj (again), "muted"));
+  g_assert_true (json_object_get_boolean_member (obj (again), "pinned"));
+  g_clear_pointer (&event, json_object_unref);
+  event = zv_test_events_wait (events, "chat.settings", 5000);
+  g_assert_nonnull (event);
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (event, "data"), "pinned"));
+  next = zv_test_events_wait (events, "chat.settings", 500);
+  g_assert_null (next);
+  zv_test_events_close (events);
+
+  /* The settings are Anna's: Boris sees the chat unmuted and unpinned. */
+  as_boris = call (f, "GET", base, f->tb, NULL, 200);
+  g_assert_false (json_object_get_boolean_member (obj (as_boris), "muted"));
+  g_assert_false (json_object_get_boolean_member (obj (as_boris), "pinned"));
+
+  /* Anna's other device: the delta returns the chat with her settings, and no history again. */
+  g_hash_table_remove_all (messages);
+  json_array_remove_element (chats, 0);
+  token_a2 = sync_all (f, f->ta, token_a, "", messages, chats, NULL, &pages);
+  g_assert_cmpuint (json_array_get_length (chats), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (chats, 0), "id"), ==, chat);
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (chats, 0), "muted"));
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (chats, 0), "pinned"));
+  g_assert_cmpuint (g_hash_table_size (messages), ==, 0);
+
+  /* Bad bodies, non-members, unknown chats. */
+  drop (call (f, "PATCH", settings, f->ta, "{}", 400));
+  drop (call (f, "PATCH", settings, f->ta, "{\"muted\": 1}", 400));
+  drop (call (f, "PATCH", settings, f->ta, "{\"pinned\": \"yes\"}", 400));
+  drop (call (f, "PATCH", settings, f->tc, "{\"muted\": true}", 403));
+  drop (call (f, "PATCH", "/api/v1/chats/999999/settings", f->ta, "{\"muted\": true}", 404));
+
+  /* An external guest joins: the chat is marked for everyone. */
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (zv_test_admin (f->server, NULL, &out, "user", "add", "guest", "--name", "Guest",
+                                    "--external", NULL), ==, 0);
+    guest = g_ascii_strtoll (out, NULL, 10);
+    g_assert_cmpint (guest, >, 0);
+  }
+  add = g_strdup_printf ("{\"user_ids\":[%" G_GINT64_FORMAT "]}", guest);
+  members = g_strconcat (base, "/members", NULL);
+  drop (call (f, "POST", members, f->ta, add, 200));
+  with_guest = call (f, "GET", base, f->tb, NULL, 200);
+  g_assert_true (json_object_get_boolean_member (obj (with_guest), "external"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -568,6 +665,7 @@ main (int    argc,
   ADD ("/server/chats/isolation", test_isolation);
   ADD ("/server/chats/generic-errors", test_generic_errors);
   ADD ("/server/chats/echo-bot", test_echo_bot);
+  ADD ("/server/chats/settings", test_settings);
 #undef ADD
   return g_test_run ();
 }

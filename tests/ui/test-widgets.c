@@ -548,6 +548,32 @@ test_notifier (Fixture       *f,
   g_clear_pointer (&summary, g_free);
   g_clear_pointer (&body, g_free);
 
+  /* A muted chat stays silent; a pinned one is like any other; unmuted, it speaks again. */
+  g_assert_true (zv_store_write_sync (zv_account_get_store (f->account), sql_write,
+                                      (gpointer) "UPDATE chats SET muted = 1 WHERE id = 10; "
+                                                 "UPDATE chats SET pinned = 1 WHERE id = 11;", &error));
+  g_assert_no_error (error);
+  emit_message (events, 58, 10, 2, "в заглушённом чате");
+  g_assert_true (last_notify (&summary, &body, &count));
+  g_assert_cmpuint (count, ==, 3);
+  g_clear_pointer (&summary, g_free);
+  g_clear_pointer (&body, g_free);
+  emit_message (events, 59, 11, 4, "в закреплённом чате");
+  g_assert_true (last_notify (&summary, &body, &count));
+  g_assert_cmpuint (count, ==, 4);
+  g_assert_cmpstr (body, ==, "в закреплённом чате");
+  g_clear_pointer (&summary, g_free);
+  g_clear_pointer (&body, g_free);
+  g_assert_true (zv_store_write_sync (zv_account_get_store (f->account), sql_write,
+                                      (gpointer) "UPDATE chats SET muted = 0 WHERE id = 10;", &error));
+  g_assert_no_error (error);
+  emit_message (events, 60, 10, 2, "снова слышно");
+  g_assert_true (last_notify (&summary, &body, &count));
+  g_assert_cmpuint (count, ==, 5);
+  g_assert_cmpstr (body, ==, "снова слышно");
+  g_clear_pointer (&summary, g_free);
+  g_clear_pointer (&body, g_free);
+
   /* The unread total follows the cache. */
   g_assert_true (zv_store_write_sync (zv_account_get_store (f->account), sql_write,
                                       (gpointer) "UPDATE chats SET unread = 7 WHERE id = 12;", &error));

@@ -16,6 +16,7 @@
 #include "zv-outbox.h"
 #include "zv-search-results.h"
 #include "zv-store-search.h"
+#include "zv-sync.h"
 
 typedef struct {
   char    *dir;
@@ -271,6 +272,12 @@ check_chats (Fixture    *f,
 }
 
 static void
+increment (guint *counter)
+{
+  (*counter)++;
+}
+
+static void
 test_chat_list (Fixture       *f,
                 gconstpointer  data)
 {
@@ -343,6 +350,117 @@ test_chat_list (Fixture       *f,
                     (double) (g_get_monotonic_time () - t0) / 20 / 1000.0);
   }
 
+  shadow_free (s);
+}
+
+typedef struct {
+  const char *json;
+  gboolean    page;      /* a /sync page, else a chat.settings event's data */
+  gboolean    known;
+} JsonWrite;
+
+static gboolean
+json_write (ZvDb            *db,
+            gpointer         data,
+            ZvStoreChanges  *changes,
+            GError         **error)
+{
+  JsonWrite *w = data;
+  g_autoptr(JsonNode) node = json_from_string (w->json, error);
+
+  if (node == NULL)
+    return FALSE;
+  if (w->page)
+    return zv_sync_apply_page (db, 1, json_node_get_object (node), changes, NULL, error);
+  return zv_sync_apply_chat_settings (db, json_node_get_object (node), changes, &w->known, error);
+}
+
+static gboolean
+apply_json (Fixture    *f,
+            const char *json,
+            gboolean    page)
+{
+  JsonWrite w = { json, page, FALSE };
+  g_autoptr(GError) error = NULL;
+  gboolean ok = zv_store_write_sync (f->store, json_write, &w, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  return w.known;
+}
+
+static char *
+chat_flags_snapshot (gpointer item)
+{
+  ZvChat *chat = item;
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT "|%s%s%s", zv_chat_get_id (chat),
+                          zv_chat_get_pinned (chat) ? "P" : "", zv_chat_get_muted (chat) ? "M" : "",
+                          zv_chat_get_external (chat) ? "E" : "");
+}
+
+/* Pinned chats head the list (among themselves by activity); the flags arrive from the chat object
+ * of /sync and from chat.settings, and a change moves or updates the row with precise signals. */
+static void
+test_chat_list_pinned (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(ZvChatList) list = NULL;
+  g_autoptr(ZvChat) chat = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  Shadow *s;
+  guint notified = 0;
+
+  run_sql (f, ZV_STORE_CHANGED_ALL, 0, "INSERT INTO meta (key, value) VALUES ('sync_token', 'd.1');");
+  apply_json (f,
+              "{\"next\": \"d.2\", \"messages\": [], \"chats\": ["
+              "{\"id\": 20, \"type\": \"group\", \"title\": \"A\", \"members\": [1], \"created_at\": \"2026-01-01T00:00:00.100Z\"},"
+              "{\"id\": 21, \"type\": \"group\", \"title\": \"B\", \"members\": [1], \"created_at\": \"2026-01-01T00:00:00.200Z\","
+              " \"pinned\": true, \"muted\": true},"
+              "{\"id\": 22, \"type\": \"group\", \"title\": \"C\", \"members\": [1], \"created_at\": \"2026-01-01T00:00:00.300Z\","
+              " \"external\": true},"
+              "{\"id\": 23, \"type\": \"group\", \"title\": \"D\", \"members\": [1], \"created_at\": \"2026-01-01T00:00:00.400Z\"}]}", TRUE);
+
+  list = zv_chat_list_new (f->store, 1);
+  all = snapshot_all (G_LIST_MODEL (list), chat_flags_snapshot);
+  g_assert_cmpuint (all->len, ==, 4);
+  g_assert_cmpstr (all->pdata[0], ==, "21|PM");   /* pinned, although the oldest but one */
+  g_assert_cmpstr (all->pdata[1], ==, "23|");
+  g_assert_cmpstr (all->pdata[2], ==, "22|E");
+  g_assert_cmpstr (all->pdata[3], ==, "20|");
+
+  s = shadow_new (G_LIST_MODEL (list), chat_flags_snapshot);
+  chat = g_list_model_get_item (G_LIST_MODEL (list), 3);
+  g_signal_connect_swapped (chat, "notify::pinned", G_CALLBACK (increment), &notified);
+
+  /* Pinning the oldest chat: it joins the pinned ones, below 21 which has more activity. */
+  g_assert_true (apply_json (f, "{\"chat_id\": 20, \"pinned\": true}", FALSE));
+  check_chats (f, s, "3,1,0;1,0,1;");
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_true (zv_chat_get_pinned (chat));
+  g_assert_false (zv_chat_get_muted (chat));
+
+  /* Muting alone leaves the place and the pin; unpinning sends the chat back by activity. */
+  g_assert_true (apply_json (f, "{\"chat_id\": 20, \"muted\": true}", FALSE));
+  check_chats (f, s, "1,1,1;");
+  g_assert_true (zv_chat_get_muted (chat));
+  g_assert_true (zv_chat_get_pinned (chat));
+  g_assert_true (apply_json (f, "{\"chat_id\": 21, \"pinned\": false, \"muted\": false}", FALSE));
+  check_chats (f, s, "0,1,0;3,0,1;");   /* 21 (activity 200) goes below 23 and 22 */
+
+  /* A chat the cache does not hold: nothing written, reported as unknown (a gap for the stream). */
+  g_assert_false (apply_json (f, "{\"chat_id\": 99, \"muted\": true}", FALSE));
+  check_chats (f, s, "");
+
+  /* A later /sync chat object is the truth again (another device unmuted it). */
+  apply_json (f,
+              "{\"next\": \"d.3\", \"messages\": [], \"chats\": ["
+              "{\"id\": 20, \"type\": \"group\", \"title\": \"A\", \"members\": [1], \"created_at\": \"2026-01-01T00:00:00.100Z\","
+              " \"pinned\": true, \"muted\": false}]}", TRUE);
+  check_chats (f, s, "0,1,1;");
+  g_assert_false (zv_chat_get_muted (chat));
+
+  g_signal_handlers_disconnect_by_data (chat, &notified);
   shadow_free (s);
 }
 
@@ -877,6 +995,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/models/chat-list", Fixture, NULL, fixture_set_up, test_chat_list, fixture_tear_down);
+  g_test_add ("/models/chat-list/pinned", Fixture, NULL, fixture_set_up, test_chat_list_pinned, fixture_tear_down);
   g_test_add ("/models/message-list/changes", Fixture, NULL, fixture_set_up, test_message_list, fixture_tear_down);
   g_test_add ("/models/message-list/lazy", Fixture, NULL, fixture_set_up, test_message_list_lazy, fixture_tear_down);
   g_test_add ("/models/message-list/history", Fixture, NULL, fixture_set_up, test_message_list_history, fixture_tear_down);
