@@ -16,5 +16,17 @@ void   zv_composer_set_chat   (ZvComposer  *self,
                                gint64       chat_id,
                                const char  *draft);
 void   zv_composer_save_draft (ZvComposer  *self);
+void   zv_composer_begin_reply (ZvComposer *self,
+                                gint64      message_id,
+                                const char *sender,
+                                const char *text);
+void   zv_composer_begin_edit  (ZvComposer *self,
+                                gint64      message_id,
+                                const char *text);
+gboolean zv_composer_attach_files (ZvComposer         *self,
+                                   const char * const *paths);
+void   zv_composer_show_error  (ZvComposer *self,
+                                const char *message);
+GtkDropTarget *zv_composer_create_drop_target (ZvComposer *self);
 
 G_END_DECLS
