@@ -446,6 +446,11 @@ zv_chat_row_update (ZvChatRow *self)
   gtk_label_set_label (self->unread_label, unread);
   gtk_widget_set_visible (GTK_WIDGET (self->external_label), zv_chat_get_external (self->chat));
   gtk_widget_set_visible (GTK_WIDGET (self->muted_icon), zv_chat_get_muted (self->chat));
+  /* A muted chat's count is there but quiet: grey instead of the accent. */
+  if (zv_chat_get_muted (self->chat))
+    gtk_widget_add_css_class (GTK_WIDGET (self->unread_label), "zv-muted");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->unread_label), "zv-muted");
   gtk_widget_set_visible (GTK_WIDGET (self->pinned_icon), zv_chat_get_pinned (self->chat));
 
   {
