@@ -184,6 +184,25 @@ zv_application_startup (GApplication *app)
   zv_application_apply_color_scheme (self);
 }
 
+/* ZVENO_PRINT_FIRST_FRAME=1: print "first-frame" once the main window's first frame is painted, for
+ * tests/bench/bench-app-startup.sh (which times an empty libadwaita window the same way). */
+static void
+zv_application_first_frame_cb (GdkFrameClock *clock,
+                               gpointer       user_data)
+{
+  g_signal_handlers_disconnect_by_func (clock, zv_application_first_frame_cb, user_data);
+  g_print ("first-frame\n");
+}
+
+static void
+zv_application_window_mapped_cb (GtkWidget *window,
+                                 gpointer   user_data)
+{
+  g_signal_handlers_disconnect_by_func (window, zv_application_window_mapped_cb, user_data);
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
+                    G_CALLBACK (zv_application_first_frame_cb), NULL);
+}
+
 static void
 zv_application_activate (GApplication *app)
 {
@@ -192,7 +211,11 @@ zv_application_activate (GApplication *app)
   /* Single instance: a second launch lands here in the first process and raises its window. */
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
-    window = GTK_WINDOW (zv_window_new (ZV_APPLICATION (app)));
+    {
+      window = GTK_WINDOW (zv_window_new (ZV_APPLICATION (app)));
+      if (g_strcmp0 (g_getenv ("ZVENO_PRINT_FIRST_FRAME"), "1") == 0)
+        g_signal_connect (window, "map", G_CALLBACK (zv_application_window_mapped_cb), NULL);
+    }
 
   gtk_window_present (window);
 }

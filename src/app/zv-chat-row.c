@@ -239,7 +239,7 @@ change_setting (ZvChatRow  *self,
 
   json_object_set_boolean_member (request, field, value);
   json_node_set_object (body, request);
-  path = g_strdup_printf ("/api/v1/chats/%" G_GINT64_FORMAT "/settings", change->chat_id);
+  path = g_strdup_printf ("/chats/%" G_GINT64_FORMAT "/settings", change->chat_id);
   zv_account_call_async (account, "PATCH", path, body, NULL, settings_sent_cb, change);
 }
 
@@ -507,7 +507,7 @@ zv_chat_row_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->popover, gtk_widget_unparent);
   g_clear_object (&self->menu);
-  gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_CHAT_ROW);
+  /* AdwBin unparents the template root itself; gtk_widget_dispose_template() would do it twice. */
 
   G_OBJECT_CLASS (zv_chat_row_parent_class)->dispose (object);
 }

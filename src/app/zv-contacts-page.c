@@ -527,7 +527,7 @@ on_write_clicked (ZvContactsPage *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   gtk_widget_set_sensitive (GTK_WIDGET (self->write_button), FALSE);
-  zv_account_call_async (self->account, "POST", "/api/v1/chats", body, self->cancellable,
+  zv_account_call_async (self->account, "POST", "/chats", body, self->cancellable,
                          on_chat_created, g_object_ref (self));
 }
 

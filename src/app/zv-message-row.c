@@ -506,7 +506,9 @@ zv_message_row_update (ZvMessageRow *self)
     }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_image), state_text);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), state == ZV_MESSAGE_STATE_FAILED);
+  /* Target first, then the name: an action name without its int64 target is a type mismatch. */
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "x", zv_message_get_id (message));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "conversation.retry");
   /* Nothing to do with a deleted message, nor with one the server has not got yet. */
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), !deleted && state == ZV_MESSAGE_STATE_SENT);
 

@@ -305,7 +305,7 @@ notify_message (ZvNotifier *self,
     }
 
   if (!notify_notification_show (n, &error))
-    g_warning ("Could not show a notification: %s", error->message);
+    g_message ("Could not show a notification: %s", error->message);
 }
 
 static void

@@ -14,7 +14,11 @@
 #include <glib/gi18n.h>
 
 #include "zv-error.h"
+#include "zv-notifier.h"
 #include "zv-session.h"
+
+/* Outbox rows (pending and failed copies) have ids from 2^52 up; only server ids can be read. */
+#define FIRST_LOCAL_MESSAGE_ID (G_GINT64_CONSTANT (1) << 52)
 
 struct _ZvSession
 {
@@ -26,9 +30,11 @@ struct _ZvSession
   ZvOutbox       *outbox;
   ZvEvents       *events;
   ZvSync         *sync;          /* the first sync only; the stream runs its own afterwards */
+  ZvNotifier     *notifier;      /* lives as long as the event stream it listens to */
   ZvChatList     *chat_list;
   GCancellable   *cancellable;
   char           *deactivation_reason;
+  GHashTable     *read_sent;     /* chat id (gint64*) -> newest message id a read was sent for */
 
   ZvSessionState  state;
   gboolean        flushing;
@@ -50,6 +56,7 @@ enum {
   PROP_0,
   PROP_STATE,
   PROP_CHAT_LIST,
+  PROP_NOTIFIER,
   N_PROPS
 };
 
@@ -97,6 +104,11 @@ stop_account (ZvSession *self)
       g_signal_handlers_disconnect_by_data (self->events, self);
       zv_events_stop (self->events);
     }
+  if (self->notifier != NULL)
+    {
+      g_clear_object (&self->notifier);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFIER]);
+    }
   g_clear_object (&self->events);
   g_clear_object (&self->sync);
   g_clear_object (&self->outbox);
@@ -107,6 +119,7 @@ stop_account (ZvSession *self)
     }
   self->flushing = FALSE;
   self->flush_again = FALSE;
+  g_hash_table_remove_all (self->read_sent);
 }
 
 static void
@@ -174,6 +187,9 @@ start_events (ZvSession *self)
   self->events = zv_events_new (self->account);
   g_signal_connect_object (self->events, "notify::state", G_CALLBACK (events_state_cb), self,
                            G_CONNECT_SWAPPED);
+  /* The notifier hears "just sent" from the stream, so it comes and goes with it. */
+  self->notifier = zv_notifier_new (self->account, self->events);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFIER]);
   zv_events_start (self->events);
   zv_session_flush_outbox (self);
 }
@@ -529,6 +545,170 @@ zv_session_save_draft (ZvSession  *self,
                         draft_written_cb, g_object_ref (self));
 }
 
+/* ---- read markers -------------------------------------------------------------------------------- */
+
+typedef struct {
+  ZvSession *self;
+  gint64     chat_id;
+  gint64     message_id;
+  gint64     me;
+} ReadData;
+
+static void
+read_data_free (ReadData *data)
+{
+  g_clear_object (&data->self);
+  g_free (data);
+}
+
+static gboolean
+write_read_marker (ZvDb            *db,
+                   gpointer         user_data,
+                   ZvStoreChanges  *changes,
+                   GError         **error)
+{
+  ReadData *data = user_data;
+  sqlite3_stmt *stmt;
+
+  /* As the stream applies a marker from another device: what stays unread is what others sent
+   * above it (a message that arrived while the request was on its way). */
+  stmt = zv_db_prepare (db,
+                        "UPDATE chats SET read_up_to = max(read_up_to, ?2), "
+                        "unread = (SELECT count(*) FROM messages m WHERE m.chat_id = ?1 "
+                        "AND m.id > max(chats.read_up_to, ?2) AND m.sender_id != ?3 AND m.deleted = 0) "
+                        "WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, data->chat_id);
+  sqlite3_bind_int64 (stmt, 2, data->message_id);
+  sqlite3_bind_int64 (stmt, 3, data->me);
+  if (!zv_db_step_done (db, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (zv_db_handle (db)) > 0)
+    changes->flags |= ZV_STORE_CHANGED_CHATS;
+  return TRUE;
+}
+
+static void
+read_written_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ZvSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!zv_store_write_finish (ZV_STORE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    report_error (self, error);
+}
+
+static void
+read_posted_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ReadData *data = user_data;
+  ZvSession *self = data->self;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  ZvStore *store;
+
+  answer = zv_account_call_finish (ZV_ACCOUNT (object), result, &error);
+  if (answer == NULL)
+    {
+      /* Offline or cancelled: the marker is not on the server, so the chat stays unread here too
+       * and the next look at it tries again. Nothing to tell the user about. */
+      gint64 *sent = g_hash_table_lookup (self->read_sent, &data->chat_id);
+
+      g_debug ("session: read marker for chat %" G_GINT64_FORMAT " not sent: %s", data->chat_id, error->message);
+      if (sent != NULL && *sent == data->message_id)
+        g_hash_table_remove (self->read_sent, &data->chat_id);
+      read_data_free (data);
+      return;
+    }
+
+  store = ZV_ACCOUNT (object) == self->account ? zv_account_get_store (self->account) : NULL;
+  if (store == NULL)
+    {
+      read_data_free (data);
+      return;
+    }
+  zv_store_write_async (store, write_read_marker, data, (GDestroyNotify) read_data_free, NULL,
+                        read_written_cb, g_object_ref (self));
+}
+
+/**
+ * zv_session_mark_read:
+ *
+ * Tells the server that everything in @chat_id up to its newest message was read (the person is
+ * looking at it), and then the cache: the chat's unread count goes to zero. Does nothing when there
+ * is nothing new to mark or the same marker is already on its way.
+ */
+void
+zv_session_mark_read (ZvSession *self,
+                      gint64     chat_id)
+{
+  ZvStore *store;
+  sqlite3_stmt *stmt;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *path = NULL;
+  gint64 read_up_to = 0, unread = 0, newest = 0;
+  gint64 *sent;
+  ReadData *data;
+
+  g_return_if_fail (ZV_IS_SESSION (self));
+
+  store = self->account != NULL ? zv_account_get_store (self->account) : NULL;
+  if (store == NULL || chat_id <= 0 ||
+      (self->state != ZV_SESSION_STATE_READY && self->state != ZV_SESSION_STATE_OFFLINE))
+    return;
+
+  /* Two indexed lookups on the (chat_id, id) index: cheap enough for the main thread. */
+  stmt = zv_db_prepare (zv_store_get_reader (store),
+                        "SELECT c.read_up_to, c.unread, "
+                        "(SELECT max(m.id) FROM messages m WHERE m.chat_id = ?1 AND m.id < ?2) "
+                        "FROM chats c WHERE c.id = ?1", &error);
+  if (stmt == NULL)
+    {
+      g_warning ("Could not read the read marker of chat %" G_GINT64_FORMAT ": %s", chat_id, error->message);
+      return;
+    }
+  sqlite3_bind_int64 (stmt, 1, chat_id);
+  sqlite3_bind_int64 (stmt, 2, FIRST_LOCAL_MESSAGE_ID);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      read_up_to = sqlite3_column_int64 (stmt, 0);
+      unread = sqlite3_column_int64 (stmt, 1);
+      newest = sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+
+  if (newest <= 0 || (newest <= read_up_to && unread == 0))
+    return;
+  sent = g_hash_table_lookup (self->read_sent, &chat_id);
+  if (sent != NULL && *sent >= newest)
+    return;
+  g_hash_table_insert (self->read_sent, g_memdup2 (&chat_id, sizeof chat_id),
+                       g_memdup2 (&newest, sizeof newest));
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "message_id");
+  json_builder_add_int_value (builder, newest);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  data = g_new0 (ReadData, 1);
+  data->self = g_object_ref (self);
+  data->chat_id = chat_id;
+  data->message_id = newest;
+  data->me = zv_account_get_user_id (self->account);
+  path = g_strdup_printf ("/chats/%" G_GINT64_FORMAT "/read", chat_id);
+  zv_account_call_async (self->account, "POST", path, body, self->cancellable, read_posted_cb, data);
+}
+
 /* ---- accessors ---------------------------------------------------------------------------------- */
 
 ZvSessionState
@@ -564,6 +744,13 @@ zv_session_get_events (ZvSession *self)
 {
   g_return_val_if_fail (ZV_IS_SESSION (self), NULL);
   return self->events;
+}
+
+ZvNotifier *
+zv_session_get_notifier (ZvSession *self)
+{
+  g_return_val_if_fail (ZV_IS_SESSION (self), NULL);
+  return self->notifier;
 }
 
 ZvChatList *
@@ -611,6 +798,7 @@ zv_session_finalize (GObject *object)
   ZvSession *self = ZV_SESSION (object);
 
   g_free (self->deactivation_reason);
+  g_hash_table_unref (self->read_sent);
 
   G_OBJECT_CLASS (zv_session_parent_class)->finalize (object);
 }
@@ -630,6 +818,9 @@ zv_session_get_property (GObject    *object,
       break;
     case PROP_CHAT_LIST:
       g_value_set_object (value, self->chat_list);
+      break;
+    case PROP_NOTIFIER:
+      g_value_set_object (value, self->notifier);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -651,6 +842,10 @@ zv_session_class_init (ZvSessionClass *klass)
   /* NULL until signed in. */
   properties[PROP_CHAT_LIST] =
     g_param_spec_object ("chat-list", NULL, NULL, ZV_TYPE_CHAT_LIST,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* NULL until the event stream runs. */
+  properties[PROP_NOTIFIER] =
+    g_param_spec_object ("notifier", NULL, NULL, ZV_TYPE_NOTIFIER,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -677,6 +872,7 @@ zv_session_init (ZvSession *self)
   g_autofree char *user_settings = g_build_filename (g_get_user_config_dir (), "zveno", "settings.ini", NULL);
 
   self->cancellable = g_cancellable_new ();
+  self->read_sent = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->state = ZV_SESSION_STATE_LOADING;
 
   /* IT presets: built-in defaults < system profiles < the user's own settings. */

@@ -7,6 +7,7 @@
 #include "zv-account.h"
 #include "zv-chat-list.h"
 #include "zv-events.h"
+#include "zv-notifier.h"
 #include "zv-outbox.h"
 #include "zv-profile.h"
 #include "zv-sync.h"
@@ -38,6 +39,7 @@ ZvAccount          *zv_session_get_account      (ZvSession            *self);
 ZvOutbox           *zv_session_get_outbox       (ZvSession            *self);
 ZvEvents           *zv_session_get_events       (ZvSession            *self);
 ZvChatList         *zv_session_get_chat_list    (ZvSession            *self);
+ZvNotifier         *zv_session_get_notifier     (ZvSession            *self);
 const ZvSyncStats  *zv_session_get_sync_stats   (ZvSession            *self);
 const char         *zv_session_get_deactivation_reason (ZvSession *self);
 
@@ -56,6 +58,8 @@ void                zv_session_send             (ZvSession            *self,
                                                  const char           *text,
                                                  gint64                reply_to);
 void                zv_session_flush_outbox     (ZvSession            *self);
+void                zv_session_mark_read        (ZvSession            *self,
+                                                 gint64                chat_id);
 void                zv_session_save_draft       (ZvSession            *self,
                                                  gint64                chat_id,
                                                  const char           *text);

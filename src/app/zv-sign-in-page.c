@@ -277,7 +277,7 @@ zv_sign_in_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
-  gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_SIGN_IN_PAGE);
+  /* AdwBin unparents the template root itself; gtk_widget_dispose_template() would do it twice. */
 
   G_OBJECT_CLASS (zv_sign_in_page_parent_class)->dispose (object);
 }

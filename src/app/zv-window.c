@@ -1,5 +1,8 @@
 /* zv-window.c: the main window: the sidebar with the Chats, Calls and Contacts pages, search, the
- * main menu and the content pane; remembers its size and page between runs. */
+ * main menu and the content pane; remembers its size and page between runs. It is also where the
+ * pages meet: a contact's "Write", a search hit and a clicked notification all open a chat here,
+ * an open chat is marked read while the window has the focus, and the title counts unread
+ * messages. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
@@ -8,7 +11,9 @@
 #include <string.h>
 
 #include "zv-chat-row.h"
+#include "zv-contacts-page.h"
 #include "zv-conversation.h"
+#include "zv-search-page.h"
 #include "zv-session.h"
 #include "zv-sign-in-page.h"
 #include "zv-window.h"
@@ -27,6 +32,18 @@ struct _ZvWindow
   GtkFilterListModel *chat_filter_model;
   GtkSingleSelection *chat_selection;
   gboolean   sign_in_requested;   /* the user chose Sign In while signed out */
+  gboolean   do_not_disturb;
+  GBindingGroup *notifier_bindings;
+  GSignalGroup  *notifier_signals;
+  GSignalGroup  *store_signals;
+  ZvAccount *pages_account;       /* the account the contacts and search pages were made for */
+
+  /* borrowed: in contacts_bin and search_bin */
+  ZvContactsPage *contacts_page;
+  ZvSearchPage *search_page;
+
+  /* owned */
+  char      *search_chat_title;   /* the chat a Ctrl+F search is limited to, NULL: every chat */
 
   /* borrowed: template children */
   AdwToastOverlay *toast_overlay;
@@ -47,9 +64,23 @@ struct _ZvWindow
   GtkSearchEntry *search_entry;
   GtkStack *search_stack;
   AdwViewStack *view_stack;
+  GtkStack *content_stack;
+  GtkStack *contacts_stack;
+  AdwBin *contacts_bin;
+  AdwBin *search_bin;
 };
 
 G_DEFINE_FINAL_TYPE (ZvWindow, zv_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_DO_NOT_DISTURB,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void update_content_title (ZvWindow *self);
 
 static const char *
 search_placeholder_for_page (const char *page)
@@ -118,6 +149,10 @@ page_changed_cb (ZvWindow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, placeholder,
                                   -1);
+  /* Each sidebar page has its own content; a search shown in the content pane gives way too. */
+  if (is_page_name (page))
+    gtk_stack_set_visible_child_name (self->content_stack, page);
+  update_content_title (self);
 }
 
 static gboolean
@@ -153,6 +188,12 @@ search_changed_cb (ZvWindow *self)
       gtk_filter_changed (filter, GTK_FILTER_CHANGE_DIFFERENT);
       found = g_list_model_get_n_items (G_LIST_MODEL (self->chat_filter_model)) > 0;
     }
+  else if (self->contacts_page != NULL && g_strcmp0 (page, "contacts") == 0)
+    {
+      /* The directory shows its own empty state for a search that finds nobody. */
+      zv_contacts_page_set_filter (self->contacts_page, text);
+      found = TRUE;
+    }
   gtk_stack_set_visible_child_name (self->search_stack, text[0] != '\0' && !found ? "results" : "browse");
 }
 
@@ -164,16 +205,89 @@ show_sidebar (ZvWindow *self)
     adw_leaflet_set_visible_child_name (self->leaflet, "sidebar");
 }
 
+static gboolean
+conversation_showing (ZvWindow *self)
+{
+  return zv_conversation_get_chat (self->conversation) != NULL &&
+         g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "main") == 0 &&
+         g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "chats") == 0 &&
+         g_strcmp0 (gtk_stack_get_visible_child_name (self->chat_content_stack), "conversation") == 0 &&
+         (!adw_leaflet_get_folded (self->leaflet) ||
+          g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "content") == 0);
+}
+
+static void
+update_content_title (ZvWindow *self)
+{
+  const char *content = gtk_stack_get_visible_child_name (self->content_stack);
+  ZvChat *chat = zv_conversation_get_chat (self->conversation);
+
+  if (g_strcmp0 (content, "search") == 0)
+    {
+      g_autofree char *scope = NULL;
+
+      if (self->search_chat_title != NULL)
+        /* Translators: under "Search" in the header while searching one chat (Ctrl+F). */
+        scope = g_strdup_printf (_("In “%s”"), self->search_chat_title);
+      adw_window_title_set_title (self->content_title, _("Search"));
+      adw_window_title_set_subtitle (self->content_title, scope != NULL ? scope : "");
+      return;
+    }
+  adw_window_title_set_subtitle (self->content_title, "");
+  if (g_strcmp0 (content, "chats") == 0 && chat != NULL)
+    adw_window_title_set_title (self->content_title, zv_chat_get_title (chat));
+  else
+    adw_window_title_set_title (self->content_title, "");
+}
+
+static void
+show_sidebar_filter (ZvWindow *self)
+{
+  show_sidebar (self);
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* Shows the message search in the content pane; @chat (may be NULL) limits it to that chat. */
+static void
+show_search (ZvWindow *self,
+             ZvChat   *chat)
+{
+  /* Signed out there are no messages to search; the sidebar's filter still works on what shows. */
+  if (self->search_page == NULL)
+    {
+      show_sidebar_filter (self);
+      return;
+    }
+  g_free (self->search_chat_title);
+  self->search_chat_title = chat != NULL ? g_strdup (zv_chat_get_title (chat)) : NULL;
+  zv_search_page_set_chat_id (self->search_page, chat != NULL ? zv_chat_get_id (chat) : 0);
+  gtk_stack_set_visible_child_name (self->content_stack, "search");
+  update_content_title (self);
+  adw_leaflet_set_visible_child_name (self->leaflet, "content");
+  zv_search_page_focus_entry (self->search_page);
+}
+
 static void
 zv_window_search_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
+  show_search (ZV_WINDOW (widget), NULL);
+}
+
+static void
+zv_window_search_in_chat_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
   ZvWindow *self = ZV_WINDOW (widget);
 
-  show_sidebar (self);
-  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  /* Ctrl+F: in an open chat it searches that chat; elsewhere it filters the sidebar's list. */
+  if (conversation_showing (self))
+    show_search (self, zv_conversation_get_chat (self->conversation));
+  else
+    show_sidebar_filter (self);
 }
 
 static void
@@ -215,6 +329,23 @@ update_chats_page (ZvWindow *self)
                                              : _("Chats with your colleagues and clients appear here after you sign in"));
 }
 
+/* Marks the open chat read while the person can see it: the window has the focus and the
+ * conversation is what the content pane shows. */
+static void
+maybe_mark_read (ZvWindow *self)
+{
+  ZvChat *chat = zv_conversation_get_chat (self->conversation);
+  ZvNotifier *notifier;
+
+  if (chat == NULL || self->session == NULL || !gtk_window_is_active (GTK_WINDOW (self)) ||
+      !conversation_showing (self))
+    return;
+  zv_session_mark_read (self->session, zv_chat_get_id (chat));
+  notifier = zv_session_get_notifier (self->session);
+  if (notifier != NULL)
+    zv_notifier_withdraw_chat (notifier, zv_chat_get_id (chat));
+}
+
 static void
 open_chat (ZvWindow *self,
            ZvChat   *chat)
@@ -223,12 +354,193 @@ open_chat (ZvWindow *self,
   if (chat == NULL)
     {
       gtk_stack_set_visible_child_name (self->chat_content_stack, "placeholder");
-      adw_window_title_set_title (self->content_title, "");
+      update_content_title (self);
       return;
     }
-  adw_window_title_set_title (self->content_title, zv_chat_get_title (chat));
   gtk_stack_set_visible_child_name (self->chat_content_stack, "conversation");
+  gtk_stack_set_visible_child_name (self->content_stack, "chats");
+  update_content_title (self);
   adw_leaflet_set_visible_child_name (self->leaflet, "content");
+  maybe_mark_read (self);
+}
+
+/* Opens a chat by its id, from wherever it was chosen (a contact, a search hit, a notification).
+ * FALSE when the chat is not in the cache. */
+static gboolean
+open_chat_by_id (ZvWindow *self,
+                 gint64    chat_id)
+{
+  ZvChatList *chats = self->session != NULL ? zv_session_get_chat_list (self->session) : NULL;
+  g_autoptr(ZvChat) chat = NULL;
+  guint position;
+
+  if (chats == NULL || !zv_chat_list_find (chats, chat_id, &position))
+    return FALSE;
+  chat = g_list_model_get_item (G_LIST_MODEL (chats), position);
+  adw_view_stack_set_visible_child_name (self->view_stack, "chats");
+  /* Unfiltered, the sidebar lists the same chats in the same order: select the row there too. */
+  if (self->chat_selection != NULL)
+    gtk_single_selection_set_selected (self->chat_selection,
+                                       *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) == '\0'
+                                       ? position : GTK_INVALID_LIST_POSITION);
+  open_chat (self, chat);
+  return TRUE;
+}
+
+static void
+show_toast (ZvWindow   *self,
+            const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+contact_open_chat_cb (ZvWindow *self,
+                      gint64    chat_id,
+                      gint64    user_id)
+{
+  if (!open_chat_by_id (self, chat_id))
+    show_toast (self, _("The chat could not be opened. Try again in a moment."));
+}
+
+static void
+contact_call_cb (ZvWindow   *self,
+                 const char *number,
+                 gint64      user_id)
+{
+  /* Translators: %s is a phone number. */
+  g_autofree char *message = g_strdup_printf (_("Calls are not set up on this computer yet. Dial %s from your phone."), number);
+
+  show_toast (self, message);
+}
+
+static void
+search_open_message_cb (ZvWindow *self,
+                        gint64    chat_id,
+                        gint64    message_id)
+{
+  /* ZvConversation cannot scroll to one message yet: the chat opens at its newest messages. */
+  if (!open_chat_by_id (self, chat_id))
+    show_toast (self, _("This chat is no longer available."));
+}
+
+/* The contacts and search pages work on one account's cache: made when it is signed in, dropped
+ * when it is not. */
+static void
+update_pages (ZvWindow *self)
+{
+  ZvAccount *account = NULL;
+
+  if (self->session != NULL && zv_session_get_chat_list (self->session) != NULL)
+    account = zv_session_get_account (self->session);
+  if (account == self->pages_account)
+    return;
+
+  adw_bin_set_child (self->contacts_bin, NULL);
+  adw_bin_set_child (self->search_bin, NULL);
+  self->contacts_page = NULL;
+  self->search_page = NULL;
+  g_set_object (&self->pages_account, account);
+
+  if (account == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->contacts_stack, "empty");
+      if (g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "search") == 0)
+        page_changed_cb (self);
+      return;
+    }
+
+  self->contacts_page = zv_contacts_page_new (account);
+  g_signal_connect_object (self->contacts_page, "open-chat", G_CALLBACK (contact_open_chat_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->contacts_page, "call", G_CALLBACK (contact_call_cb), self, G_CONNECT_SWAPPED);
+  adw_bin_set_child (self->contacts_bin, GTK_WIDGET (self->contacts_page));
+  gtk_stack_set_visible_child_name (self->contacts_stack, "directory");
+
+  self->search_page = zv_search_page_new (account);
+  g_signal_connect_object (self->search_page, "open-message", G_CALLBACK (search_open_message_cb), self, G_CONNECT_SWAPPED);
+  adw_bin_set_child (self->search_bin, GTK_WIDGET (self->search_page));
+}
+
+/* ---- notifications and the unread count ---------------------------------------------------------- */
+
+static void
+update_title (ZvWindow *self)
+{
+  ZvNotifier *notifier = self->session != NULL ? zv_session_get_notifier (self->session) : NULL;
+  guint unread = notifier != NULL ? zv_notifier_get_unread_total (notifier) : 0;
+  g_autofree char *title = NULL;
+
+  /* "Zveno (3)": the taskbar and the window switcher show that something waits. */
+  if (unread > 0)
+    title = g_strdup_printf ("%s (%u)", _("Zveno"), unread);
+  gtk_window_set_title (GTK_WINDOW (self), title != NULL ? title : _("Zveno"));
+}
+
+static void
+notifier_open_chat_cb (ZvWindow *self,
+                       gint64    chat_id)
+{
+  gtk_window_present (GTK_WINDOW (self));
+  if (!open_chat_by_id (self, chat_id))
+    show_toast (self, _("This chat is no longer available."));
+}
+
+static void
+notifier_changed_cb (ZvWindow *self)
+{
+  ZvNotifier *notifier = zv_session_get_notifier (self->session);
+
+  g_signal_group_set_target (self->notifier_signals, notifier);
+  if (notifier != NULL)
+    {
+      zv_notifier_set_window_focused (notifier, gtk_window_is_active (GTK_WINDOW (self)));
+      zv_notifier_set_do_not_disturb (notifier, self->do_not_disturb);
+    }
+  update_title (self);
+}
+
+static void
+is_active_cb (ZvWindow *self)
+{
+  ZvNotifier *notifier = self->session != NULL ? zv_session_get_notifier (self->session) : NULL;
+
+  if (notifier != NULL)
+    zv_notifier_set_window_focused (notifier, gtk_window_is_active (GTK_WINDOW (self)));
+  /* Back at the window with a chat open: what arrived meanwhile is read now. */
+  maybe_mark_read (self);
+}
+
+static void
+store_changed_cb (ZvWindow       *self,
+                  ZvStoreChanges *changes)
+{
+  ZvChat *chat = zv_conversation_get_chat (self->conversation);
+  gint64 chat_id;
+
+  if (chat == NULL || (changes->flags & ZV_STORE_CHANGED_MESSAGES) == 0)
+    return;
+  chat_id = zv_chat_get_id (chat);
+  if (changes->chats != NULL && !g_hash_table_contains (changes->chats, &chat_id))
+    return;
+  maybe_mark_read (self);
+}
+
+static void
+zv_window_set_do_not_disturb (ZvWindow *self,
+                              gboolean  dnd)
+{
+  ZvNotifier *notifier = self->session != NULL ? zv_session_get_notifier (self->session) : NULL;
+
+  dnd = !!dnd;
+  if (self->do_not_disturb == dnd)
+    return;
+  self->do_not_disturb = dnd;
+  if (notifier != NULL)
+    zv_notifier_set_do_not_disturb (notifier, dnd);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DO_NOT_DISTURB]);
 }
 
 static void
@@ -252,8 +564,10 @@ setup_chat_row_cb (GtkSignalListItemFactory *factory,
 static void
 bind_chat_row_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
-                  gpointer                  user_data)
+                  ZvWindow                 *self)
 {
+  /* The row's context menu (mute, pin, mark read) acts through the current session. */
+  zv_chat_row_set_session (ZV_CHAT_ROW (gtk_list_item_get_child (item)), self->session);
   zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
 }
 
@@ -287,6 +601,10 @@ chat_list_changed_cb (ZvWindow *self)
     open_chat (self, NULL);
   gtk_list_view_set_model (self->chat_list_view, GTK_SELECTION_MODEL (self->chat_selection));
   update_chats_page (self);
+
+  g_signal_group_set_target (self->store_signals,
+                             chats != NULL ? zv_account_get_store (zv_session_get_account (self->session)) : NULL);
+  update_pages (self);
 }
 
 static void
@@ -331,6 +649,7 @@ session_state_cb (ZvWindow *self)
       gtk_label_set_label (self->account_subtitle, _("No company account on this computer"));
     }
   update_chats_page (self);
+  update_pages (self);
 }
 
 static void
@@ -338,10 +657,18 @@ session_error_cb (ZvWindow     *self,
                   const GError *error)
 {
   g_autofree char *message = zv_sign_in_page_describe_error (error);
-  AdwToast *toast = adw_toast_new (message);
 
-  adw_toast_set_timeout (toast, 8);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  show_toast (self, message);
+}
+
+static void
+connect_session (ZvWindow *self)
+{
+  zv_sign_in_page_set_session (self->sign_in_page, self->session);
+  g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::notifier", G_CALLBACK (notifier_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -357,10 +684,8 @@ zv_window_sign_in_action (GtkWidget  *widget,
       g_signal_handlers_disconnect_by_data (self->session, self);
       g_clear_object (&self->session);
       self->session = zv_session_new ();
-      zv_sign_in_page_set_session (self->sign_in_page, self->session);
-      g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self, G_CONNECT_SWAPPED);
+      connect_session (self);
+      notifier_changed_cb (self);
       zv_session_start (self->session);
     }
   self->sign_in_requested = TRUE;
@@ -396,7 +721,16 @@ zv_window_dispose (GObject *object)
     gtk_list_view_set_model (self->chat_list_view, NULL);
   g_clear_object (&self->chat_selection);
   g_clear_object (&self->chat_filter_model);
+  if (self->notifier_signals != NULL)
+    g_signal_group_set_target (self->notifier_signals, NULL);
+  if (self->store_signals != NULL)
+    g_signal_group_set_target (self->store_signals, NULL);
+  g_clear_object (&self->notifier_signals);
+  g_clear_object (&self->store_signals);
+  self->contacts_page = NULL;
+  self->search_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_WINDOW);
+  g_clear_object (&self->pages_account);
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
@@ -410,8 +744,45 @@ zv_window_finalize (GObject *object)
   ZvWindow *self = ZV_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_free (self->search_chat_title);
 
   G_OBJECT_CLASS (zv_window_parent_class)->finalize (object);
+}
+
+static void
+zv_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  ZvWindow *self = ZV_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DO_NOT_DISTURB:
+      g_value_set_boolean (value, self->do_not_disturb);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+zv_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  ZvWindow *self = ZV_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DO_NOT_DISTURB:
+      zv_window_set_do_not_disturb (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -423,7 +794,15 @@ zv_window_class_init (ZvWindowClass *klass)
 
   object_class->dispose = zv_window_dispose;
   object_class->finalize = zv_window_finalize;
+  object_class->get_property = zv_window_get_property;
+  object_class->set_property = zv_window_set_property;
   window_class->close_request = zv_window_close_request;
+
+  /* Silences message notifications while on (the main menu's "Do Not Disturb"). */
+  properties[PROP_DO_NOT_DISTURB] =
+    g_param_spec_boolean ("do-not-disturb", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (ZV_TYPE_CONVERSATION);
   g_type_ensure (ZV_TYPE_SIGN_IN_PAGE);
@@ -447,11 +826,17 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, contacts_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, contacts_bin);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_bin);
   gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
   /* Accelerators for these are set app-wide in ZvApplication, so the shortcuts window shows them. */
   gtk_widget_class_install_action (widget_class, "win.search", NULL, zv_window_search_action);
+  gtk_widget_class_install_action (widget_class, "win.search-in-chat", NULL, zv_window_search_in_chat_action);
+  gtk_widget_class_install_property_action (widget_class, "win.do-not-disturb", "do-not-disturb");
   gtk_widget_class_install_action (widget_class, "win.page-chats", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.page-calls", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.page-contacts", NULL, zv_window_page_action);
@@ -473,6 +858,27 @@ zv_window_init (ZvWindow *self)
 #endif
 
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  /* Typing while the chat list has the focus filters it, as in other GNOME sidebars. */
+  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->chat_list_view));
+
+  /* Ctrl+F searches the open chat. ZvApplication gives Ctrl+F and Ctrl+K to win.search (every
+   * chat); this capture-phase shortcut on the window runs first and takes Ctrl+F for itself. */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_f, GDK_CONTROL_MASK),
+                                                            gtk_named_action_new ("win.search-in-chat")));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  }
+
+  self->notifier_signals = g_signal_group_new (ZV_TYPE_NOTIFIER);
+  g_signal_group_connect_swapped (self->notifier_signals, "notify::unread-total", G_CALLBACK (update_title), self);
+  g_signal_group_connect_swapped (self->notifier_signals, "open-chat", G_CALLBACK (notifier_open_chat_cb), self);
+  self->store_signals = g_signal_group_new (ZV_TYPE_STORE);
+  g_signal_group_connect_swapped (self->store_signals, "changed", G_CALLBACK (store_changed_cb), self);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
 
   /* Closing the window only hides it while the app should keep receiving messages and calls;
    * Quit (Ctrl+Q) ends the app either way. Read-only so that quitting never rewrites the key. */
@@ -485,17 +891,14 @@ zv_window_init (ZvWindow *self)
     g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
     g_signal_connect (factory, "setup", G_CALLBACK (setup_chat_row_cb), NULL);
-    g_signal_connect (factory, "bind", G_CALLBACK (bind_chat_row_cb), NULL);
+    g_signal_connect (factory, "bind", G_CALLBACK (bind_chat_row_cb), self);
     g_signal_connect (factory, "unbind", G_CALLBACK (unbind_chat_row_cb), NULL);
     gtk_list_view_set_factory (self->chat_list_view, factory);
   }
 
   /* The session reads the cache on a worker: the window shows at once and fills in. */
   self->session = zv_session_new ();
-  zv_sign_in_page_set_session (self->sign_in_page, self->session);
-  g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self, G_CONNECT_SWAPPED);
+  connect_session (self);
   session_state_cb (self);
   zv_session_start (self->session);
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "zv-account.h"
+#include "zv-cli-phone.h"
 #include "zv-error.h"
 #include "zv-events.h"
 #include "zv-json.h"
@@ -688,8 +689,8 @@ cmd_chats (Cli *cli, int argc, char **argv)
                         "SELECT c.id, c.type, CASE WHEN c.title = '' AND c.type = 'direct' THEN "
                         "ifnull((SELECT u.name FROM members m JOIN users u ON u.id = m.user_id "
                         "WHERE m.chat_id = c.id AND m.user_id != ?1 LIMIT 1), '') ELSE c.title END, "
-                        "c.unread, c.last_activity, c.limited, c.title FROM chats c "
-                        "ORDER BY c.last_activity DESC, c.id DESC", &error);
+                        "c.unread, c.last_activity, c.limited, c.title, c.muted, c.pinned, c.external "
+                        "FROM chats c ORDER BY c.pinned DESC, c.last_activity DESC, c.id DESC", &error);
   if (stmt == NULL)
     return fail ("%s", error->message);
   sqlite3_bind_int64 (stmt, 1, zv_account_get_user_id (cli->account));
@@ -714,6 +715,12 @@ cmd_chats (Cli *cli, int argc, char **argv)
           json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
           json_builder_set_member_name (builder, "limited");
           json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
+          json_builder_set_member_name (builder, "muted");
+          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 7) != 0);
+          json_builder_set_member_name (builder, "pinned");
+          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 8) != 0);
+          json_builder_set_member_name (builder, "external");
+          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 9) != 0);
           json_builder_end_object (builder);
         }
       else
@@ -1182,6 +1189,100 @@ cmd_follow (Cli *cli, int argc, char **argv)
   return follow.status;
 }
 
+/* call and answer: the headless phone (zv-cli-phone.c). The SIP account is the signed-in one's
+ * unless --sip-user/--sip-proxy/--sip-password-stdin give a standalone one. */
+static gboolean
+phone_source (Cli             *cli,
+              ZvCliSipSource  *source,
+              gboolean         password_stdin,
+              GError         **error)
+{
+  if (source->sip_user != NULL || source->sip_proxy != NULL || password_stdin)
+    {
+      source->sip_password = password_stdin ? read_password () : NULL;
+      return TRUE;
+    }
+  if (!open_account (cli, TRUE, error))
+    return FALSE;
+  source->account = cli->account;
+  return TRUE;
+}
+
+static int
+cmd_call (Cli *cli, int argc, char **argv)
+{
+  ZvCliSipSource source = { 0 };
+  g_autofree char *record = NULL, *play = NULL, *caller_id = NULL, *dtmf = NULL;
+  g_autofree char *sip_user = NULL, *sip_proxy = NULL;
+  gboolean password_stdin = FALSE;
+  int duration = 10;
+  int status;
+  GOptionEntry entries[] = {
+    { "duration", 0, 0, G_OPTION_ARG_INT, &duration, N_("Hang up this many seconds after the answer (default 10)"), "S" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Write what the other side says to this WAV file"), "WAV" },
+    { "play", 0, 0, G_OPTION_ARG_FILENAME, &play, N_("Send this WAV file instead of silence"), "WAV" },
+    { "dtmf", 0, 0, G_OPTION_ARG_STRING, &dtmf, N_("Press these keys once answered"), "DIGITS" },
+    { "caller-id", 0, 0, G_OPTION_ARG_STRING, &caller_id, N_("Present this company number (default: the default one)"), "NUMBER" },
+    { "sip-user", 0, 0, G_OPTION_ARG_STRING, &sip_user, N_("Standalone SIP account, e.g. sip:anna@example.com"), "URI" },
+    { "sip-proxy", 0, 0, G_OPTION_ARG_STRING, &sip_proxy, N_("Standalone SIP proxy, e.g. sip:pbx.example.com:5060;transport=tcp"), "URI" },
+    { "sip-password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the standalone SIP password from standard input"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("URI — call a SIP address"));
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (argc != 2)
+    return fail ("%s", _("usage: zveno-cli call URI [--duration S] [--record WAV] [--play WAV] [--dtmf DIGITS] [--caller-id NUMBER]"));
+  if (dtmf != NULL)
+    return fail ("%s", _("--dtmf is not available in this version."));
+  source.sip_user = sip_user;
+  source.sip_proxy = sip_proxy;
+  if (!phone_source (cli, &source, password_stdin, &error))
+    return fail ("%s", error->message);
+  status = zv_cli_phone_call (&source, argv[1], duration, record, play, caller_id);
+  g_free (source.sip_password);
+  return status;
+}
+
+static int
+cmd_answer (Cli *cli, int argc, char **argv)
+{
+  ZvCliSipSource source = { 0 };
+  g_autofree char *record = NULL, *play = NULL;
+  g_autofree char *sip_user = NULL, *sip_proxy = NULL;
+  gboolean password_stdin = FALSE, echo = FALSE;
+  int count = 0;
+  int status;
+  GOptionEntry entries[] = {
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("Stop after answering N calls (default: run until interrupted)"), "N" },
+    { "echo", 0, 0, G_OPTION_ARG_NONE, &echo, N_("Send every caller their own voice back"), NULL },
+    { "play", 0, 0, G_OPTION_ARG_FILENAME, &play, N_("Send this WAV file instead of silence"), "WAV" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Write what the caller says to this WAV file"), "WAV" },
+    { "sip-user", 0, 0, G_OPTION_ARG_STRING, &sip_user, N_("Standalone SIP account, e.g. sip:anna@example.com"), "URI" },
+    { "sip-proxy", 0, 0, G_OPTION_ARG_STRING, &sip_proxy, N_("Standalone SIP proxy, e.g. sip:pbx.example.com:5060;transport=tcp"), "URI" },
+    { "sip-password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the standalone SIP password from standard input"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("— register and answer incoming calls"));
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail ("%s", error->message);
+  if (argc != 1)
+    return fail ("%s", _("usage: zveno-cli answer [--count N] [--echo] [--play WAV] [--record WAV]"));
+  source.sip_user = sip_user;
+  source.sip_proxy = sip_proxy;
+  if (!phone_source (cli, &source, password_stdin, &error))
+    return fail ("%s", error->message);
+  status = zv_cli_phone_answer (&source, count, echo, play, record);
+  g_free (source.sip_password);
+  return status;
+}
+
 static const struct {
   const char *name;
   int (*run) (Cli *cli, int argc, char **argv);
@@ -1200,6 +1301,8 @@ static const struct {
   { "search", cmd_search, N_("QUERY [--limit N] [--json] [--server]: search everything cached (--server: and older messages on the server)") },
   { "doctor", cmd_doctor, N_("Check the cache; prints “ok” or what is wrong") },
   { "wipe", cmd_wipe, N_("Remove every trace of the account from this device") },
+  { "call", cmd_call, N_("URI [--duration S] [--record WAV] [--play WAV] [--caller-id NUMBER]: a phone call") },
+  { "answer", cmd_answer, N_("[--count N] [--echo] [--play WAV] [--record WAV]: answer phone calls") },
   { "follow", cmd_follow, N_("[--seconds N] [--json]: keep the cache live from the event stream, a line per event") },
 };
 

@@ -123,3 +123,9 @@ ALTER TABLE chats ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE chats ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE chats ADD COLUMN external INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX chats_pinned_activity_idx ON chats (pinned DESC, last_activity DESC, id DESC);
+
+-- migration 3
+-- Client ids are unique per sender (as on the server), not across senders: two people's devices
+-- may pick the same id, and a server may send both messages.
+DROP INDEX messages_client_idx;
+CREATE UNIQUE INDEX messages_client_idx ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;

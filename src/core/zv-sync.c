@@ -145,6 +145,20 @@ apply_message (ZvDb            *db,
         return FALSE;
     }
 
+  /* One message per (sender, client id), as the server promises; should an answer ever name a
+   * second one, the newest copy wins instead of the whole page failing for good on the index. */
+  if (client_id != NULL)
+    {
+      stmt = zv_db_prepare (db, "DELETE FROM messages WHERE sender_id = ?1 AND client_id = ?2 AND id != ?3", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, sender_id);
+      sqlite3_bind_text (stmt, 2, client_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 3, id);
+      if (!step (db, stmt, error))
+        return FALSE;
+    }
+
   stmt = zv_db_prepare (db,
                         "INSERT INTO messages (id, chat_id, sender_id, client_id, text, reply_to, created_at, "
                         "edited_at, deleted, state, attachments, reactions) "

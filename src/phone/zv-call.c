@@ -162,7 +162,7 @@ finish (ZvCall *self,
 static void
 release_handle (ZvCall *self)
 {
-  g_autoptr(ZvCall) keep = g_object_ref (self);
+  g_autoptr(ZvCall) keep G_GNUC_UNUSED = g_object_ref (self);
 
   if (self->nh == NULL)
     return;
@@ -450,7 +450,7 @@ zv_call_handle_event (ZvCall      *self,
                       const sip_t *sip,
                       tagi_t       tags[])
 {
-  g_autoptr(ZvCall) keep = g_object_ref (self);
+  g_autoptr(ZvCall) keep G_GNUC_UNUSED = g_object_ref (self);
 
   switch (event)
     {

@@ -76,6 +76,38 @@ codec_from_rtpmap (const sdp_rtpmap_t *rm,
  *
  * The first audio stream of @text, with the first codec in it that we can use.
  */
+#define MAX_SDP_LENGTH (32 * 1024)
+
+/* Checks what sofia-sip's parser does not survive before it sees it: found by fuzzing, an m= line
+ * whose transport is "RTP/,,,,AVP" sends sdp_parse() into allocating gigabytes. A transport is a
+ * token of letters, digits and slashes; a description is text of reasonable size. */
+static gboolean
+sdp_text_is_sane (const char *text,
+                  gsize       length)
+{
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *copy = NULL;
+
+  if (length > MAX_SDP_LENGTH || memchr (text, '\0', length) != NULL)
+    return FALSE;
+  copy = g_strndup (text, length);
+  lines = g_strsplit_set (copy, "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+
+      if (!g_str_has_prefix (lines[i], "m="))
+        continue;
+      fields = g_strsplit (lines[i] + 2, " ", 4);
+      if (g_strv_length (fields) < 3)
+        return FALSE;
+      for (const char *p = fields[2]; *p != '\0'; p++)
+        if (!g_ascii_isalnum (*p) && *p != '/')
+          return FALSE;
+    }
+  return TRUE;
+}
+
 ZvSdp *
 zv_sdp_parse (const char  *text,
               gsize        length,
@@ -91,6 +123,12 @@ zv_sdp_parse (const char  *text,
     {
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
                            _("The other side sent no session description."));
+      return NULL;
+    }
+  if (!sdp_text_is_sane (text, length))
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                           _("The other side sent a broken session description."));
       return NULL;
     }
   parser = sdp_parse (NULL, text, (issize_t) length, sdp_f_strict);

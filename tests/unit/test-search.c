@@ -445,7 +445,6 @@ test_external_content_rebuild (void)
     {
       static const char *words[] = { "договор", "invoice", "счет" };
       g_autofree char *m = zv_search_build_match (words[i], FALSE, NULL);
-      g_autofree char *r = NULL;
 
       g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rowid FROM fts WHERE fts MATCH ?1", -1, &stmt, NULL), ==, SQLITE_OK);
       sqlite3_bind_text (stmt, 1, m, -1, SQLITE_TRANSIENT);
