@@ -130,6 +130,7 @@ update_quote (ZvMessageRow *self)
   if (reply_to == 0 || self->store == NULL)
     return;
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->quote_button), "x", reply_to);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->quote_button), "conversation.jump");
 
   /* One lookup by primary key: cheap enough for the main thread's reader. */
   db = zv_store_get_reader (self->store);

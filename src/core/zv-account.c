@@ -185,6 +185,14 @@ zv_account_load (ZvAccount  *self,
   self->server = zv_store_get_meta (self->store, "server");
   g_free (self->login);
   self->login = zv_store_get_meta (self->store, "login");
+  /* A company CA given at sign-in (not by a profile, which is read anew each time) stays trusted. */
+  if (self->ca_file == NULL)
+    {
+      g_autofree char *ca_file = zv_store_get_meta (self->store, "ca_file");
+
+      if (ca_file != NULL && *ca_file != '\0')
+        self->ca_file = g_steal_pointer (&ca_file);
+    }
   user_id = zv_store_get_meta (self->store, "user_id");
   expires = zv_store_get_meta (self->store, "access_expires_at");
   self->user_id = user_id != NULL ? g_ascii_strtoll (user_id, NULL, 10) : 0;
@@ -764,6 +772,7 @@ typedef enum {
 
 typedef struct {
   LoginStage  stage;
+  char       *ca_file;
   char       *address;
   char       *login;
   char       *password;
@@ -778,6 +787,7 @@ typedef struct {
 static void
 login_data_free (LoginData *data)
 {
+  g_free (data->ca_file);
   g_free (data->address);
   g_free (data->login);
   /* The password never outlives the login. */
@@ -818,7 +828,8 @@ write_login_meta (ZvDb            *db,
   telephony = data->telephony != NULL ? zv_json_to_string (data->telephony) : g_strdup ("{}");
 
   changes->flags |= ZV_STORE_CHANGED_META;
-  return zv_store_set_meta (db, "server", data->server, error) &&
+  return zv_store_set_meta (db, "ca_file", data->ca_file != NULL ? data->ca_file : "", error) &&
+         zv_store_set_meta (db, "server", data->server, error) &&
          zv_store_set_meta (db, "login", data->login, error) &&
          zv_store_set_meta (db, "user_id", user_id, error) &&
          zv_store_set_meta (db, "access_expires_at", expires, error) &&
@@ -1054,6 +1065,7 @@ zv_account_login_async (ZvAccount           *self,
     }
 
   data = g_new0 (LoginData, 1);
+  data->ca_file = g_strdup (self->ca_file);
   data->address = g_strdup (address);
   data->login = g_strdup (login);
   data->password = g_strdup (password);

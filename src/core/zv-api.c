@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -103,17 +104,22 @@ zv_api_get_base_url (ZvApi *self)
   return self->base_url;
 }
 
-/* A TLS database with the system's CAs and the company's own CA from @path. */
+/* A TLS database with the system's CAs and the company's own CA from @path.
+ *
+ * GTlsFileDatabase takes one file and reads it again at handshakes, so the combined bundle (system
+ * CAs followed by the company CA) is kept in the user's cache folder, named by its content's hash.
+ * It holds public certificates only. */
 static GTlsDatabase *
 tls_database_with_ca (const char  *path,
                       GError     **error)
 {
-  g_autoptr(GTlsDatabase) database = NULL;
   g_autofree char *system_bundle = NULL;
   g_autofree char *company = NULL;
-  g_autofree char *combined_path = NULL;
   g_autofree char *combined = NULL;
-  int fd;
+  g_autofree char *digest = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *bundle_path = NULL;
 
   if (!g_file_get_contents (path, &company, NULL, error))
     return NULL;
@@ -123,18 +129,26 @@ tls_database_with_ca (const char  *path,
                    _("%s is not a PEM certificate"), path);
       return NULL;
     }
-  /* GTlsFileDatabase takes one file: the system bundle followed by the company CA. */
   g_file_get_contents ("/etc/ssl/certs/ca-certificates.crt", &system_bundle, NULL, NULL);
   combined = g_strconcat (system_bundle != NULL ? system_bundle : "", "\n", company, NULL);
-  fd = g_file_open_tmp ("zveno-ca-XXXXXX.pem", &combined_path, error);
-  if (fd < 0)
-    return NULL;
-  close (fd);
-  if (!g_file_set_contents (combined_path, combined, -1, error))
-    return NULL;
-  database = g_tls_file_database_new (combined_path, error);
-  g_unlink (combined_path);
-  return g_steal_pointer (&database);
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, combined, -1);
+  name = g_strdup_printf ("ca-%s.pem", digest);
+  dir = g_build_filename (g_get_user_cache_dir (), "zveno", NULL);
+  bundle_path = g_build_filename (dir, name, NULL);
+  if (!g_file_test (bundle_path, G_FILE_TEST_EXISTS))
+    {
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       _("Could not create the folder %s: %s"), dir, g_strerror (saved));
+          return NULL;
+        }
+      if (!g_file_set_contents_full (bundle_path, combined, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+        return NULL;
+    }
+  return g_tls_file_database_new (bundle_path, error);
 }
 
 gboolean

@@ -9,7 +9,11 @@
 
 #include "config.h"
 
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "zv-db.h"
 #include "zv-search.h"
@@ -73,7 +77,21 @@ zv_db_open (const char     *path,
   if (flags & ZV_DB_OPEN_READ_ONLY)
     open_flags |= SQLITE_OPEN_READONLY;
   else
-    open_flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    {
+      open_flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      /* The cache holds the company's chats: owner only. SQLite gives the -wal and -shm files the
+       * main file's mode, so creating (or fixing) the main file as 0600 covers all three. */
+      if (g_strcmp0 (path, ":memory:") != 0)
+        {
+          int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+          if (fd >= 0)
+            {
+              fchmod (fd, 0600);
+              close (fd);
+            }
+        }
+    }
 
   rc = sqlite3_open_v2 (path, &self->db, open_flags, NULL);
   if (rc != SQLITE_OK)

@@ -186,6 +186,13 @@ bench_client_search() {
     --iterations "$ITERATIONS" | tee -a "$RESULTS"
 }
 
+# load: 200 concurrent clients sending to shared group chats and listening on their event streams for
+# 60 s (tests/bench/bench-load.py; LOAD_CLIENTS, LOAD_SECONDS, LOAD_RATE, LOAD_GROUP_SIZE).
+bench_load() {
+  header load
+  /usr/bin/python3 "$(dirname "$0")/bench-load.py" "$BUILD" | tee -a "$RESULTS"
+}
+
 for name in "${NAMES[@]}"; do
   case "$name" in
     seed) bench_seed ;;
@@ -193,6 +200,7 @@ for name in "${NAMES[@]}"; do
     sync) bench_sync ;;
     client-sync) bench_client_sync ;;
     client-search) bench_client_search ;;
+    load) bench_load ;;
     *) echo "$0: unknown benchmark '$name' (seed, search, sync, client-sync, client-search)" >&2; exit 2 ;;
   esac
 done
