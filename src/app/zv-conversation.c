@@ -644,8 +644,14 @@ start_file_job (ZvConversation *self,
     }
   else
     toast (self, _("Downloading…"));
-  zv_file_download_async (get_account (self), job->file_id, job->path, self->cancellable, downloaded_cb,
-                          g_steal_pointer (&job));
+  {
+    /* Read the fields before the job is handed over: argument order is unspecified in C. */
+    gint64 file_id = job->file_id;
+    const char *path = job->path;
+
+    zv_file_download_async (get_account (self), file_id, path, self->cancellable, downloaded_cb,
+                            g_steal_pointer (&job));
+  }
 }
 
 static void

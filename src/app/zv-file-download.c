@@ -138,8 +138,12 @@ piece_cb (GObject      *object,
           return;
         }
       meta_path = g_strdup_printf ("/files/%" G_GINT64_FORMAT "/meta", download->file_id);
-      zv_account_call_async (download->account, "GET", meta_path, NULL, g_task_get_cancellable (task),
-                             meta_again_cb, g_steal_pointer (&task));
+      {
+        GCancellable *cancellable = g_task_get_cancellable (task);
+
+        zv_account_call_async (download->account, "GET", meta_path, NULL, cancellable,
+                               meta_again_cb, g_steal_pointer (&task));
+      }
       return;
     }
   download->retries = 0;

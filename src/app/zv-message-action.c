@@ -71,8 +71,13 @@ called_cb (GObject      *object,
   apply = g_new0 (Apply, 1);
   apply->me = zv_account_get_user_id (account);
   apply->message = json_object_ref (json_node_get_object (answer));
-  zv_store_write_async (zv_account_get_store (account), apply_write, apply, (GDestroyNotify) apply_free,
-                        g_task_get_cancellable (task), written_cb, g_steal_pointer (&task));
+  {
+    /* The cancellable is read before the task is handed over (argument order is unspecified). */
+    GCancellable *cancellable = g_task_get_cancellable (task);
+
+    zv_store_write_async (zv_account_get_store (account), apply_write, apply, (GDestroyNotify) apply_free,
+                          cancellable, written_cb, g_steal_pointer (&task));
+  }
 }
 
 /**
