@@ -30,6 +30,8 @@
 /* Others' clients send "typing" every ~3 s while typing; there is no "stopped" (docs/api.md). */
 #define TYPING_EXPIRE_MS 6000
 
+#define SCROLL_FRAMES 6
+
 struct _ZvConversation
 {
   AdwBin          parent_instance;
@@ -131,12 +133,23 @@ vadjustment (ZvConversation *self)
   return gtk_scrolled_window_get_vadjustment (self->scroller);
 }
 
+static gboolean scroll_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data);
+
+/* The list estimates the height of rows it has not shown yet, so setting the adjustment to its end
+ * lands short of the last message; scrolling to the last item for a few frames gets there. */
 static void
 scroll_to_bottom (ZvConversation *self)
 {
   GtkAdjustment *adj = vadjustment (self);
+  guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
 
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  if (n == 0)
+    return;
+  self->scroll_position = n - 1;
+  self->scroll_retries = SCROLL_FRAMES;
+  if (self->scroll_tick == 0)
+    self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL, NULL);
 }
 
 static void
@@ -814,7 +827,6 @@ zv_conversation_get_composer (ZvConversation *self)
 /* ---- jumping to a message ---------------------------------------------------------------------- */
 
 #define HIGHLIGHT_MS 2000
-#define SCROLL_FRAMES 6
 
 static void
 set_highlight (ZvConversation *self,
