@@ -722,8 +722,10 @@ def _acc_key(acc):
     # Two proxies of one object share the bus name and the object path.
     try:
         return (acc.app.bus_name, acc.path)
-    except AttributeError:
-        raise UiTestFailure(f'cannot identify accessible {acc!r} (no app.bus_name / path)')
+    except (AttributeError, GLib.Error, RuntimeError):
+        # A proxy of an object that went away while we looked (a page replaced in the window, e.g.
+        # by the deactivation page): it equals nothing, and the polling callers simply look again.
+        return ('defunct', id(acc))
 
 
 def _node_text(acc):

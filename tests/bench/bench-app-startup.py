@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""App startup benchmark (issue 5): time from exec to the main window's first frame, and RSS, of
+zveno signed in with a cache of 1,000,000 messages, against an empty libadwaita window measured in
+the same run the same way (bench-app-empty: exec to its first "after-paint").
+
+Run it inside a display and a session bus with a keyring, as tests/bench/run.sh does:
+  xvfb-run -a -s "-screen 0 1280x800x24" tests/isolate.sh tests/with-keyring.sh \\
+      /usr/bin/python3 tests/bench/bench-app-startup.py BUILD CACHE_DB
+CACHE_DB is a client cache holding the million messages (tests/bench/run.sh client-search builds
+one: BENCH_DATA/client-cache-1000-2000-1000000-1.db). The device signs in to a small seeded server
+first (real tokens in the keyring); then the big cache takes the place of its cache, with the
+account rows copied over, and the server is stopped: the app starts offline over 1M messages.
+"""
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.path.abspath(sys.argv[1])
+CACHE = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+os.environ.setdefault("ZVENO_BUILD_ROOT", BUILD)
+from zvtest import Server, cli, seed  # noqa: E402
+
+APP = os.path.join(BUILD, "src", "app", "zveno")
+EMPTY = os.path.join(BUILD, "tests", "bench", "bench-app-empty")
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def one_run(argv, env):
+    """Seconds from exec to the first frame, and the RSS one second later (KB)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in proc.stdout:
+            if line.strip() == "first-frame":
+                elapsed = time.monotonic() - t0
+                break
+        else:
+            raise SystemExit(f"{argv[0]} ended before its first frame")
+        time.sleep(1.0)
+        rss = rss_kb(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    return elapsed, rss
+
+
+def measure(label, argv, env):
+    runs = [one_run(argv, env) for _ in range(RUNS)]
+    t = statistics.median(r[0] for r in runs) * 1000
+    m = statistics.median(r[1] for r in runs) / 1024
+    print(f"{label:<44} first frame {t:7.1f} ms   RSS {m:6.1f} MB   ({RUNS} runs, median)", flush=True)
+    return t, m
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="zveno-startup-")
+    data = os.path.join(tmp, "device")
+    db = os.path.join(tmp, "server.db")
+    env = dict(os.environ, GSK_RENDERER="cairo", GSETTINGS_BACKEND="memory",
+               GSETTINGS_SCHEMA_DIR=os.path.join(BUILD, "data"), ZVENO_LOCALEDIR=os.path.join(BUILD, "po"),
+               ZVENO_PRINT_FIRST_FRAME="1", ZVENO_DATA_DIR=data)
+    env.pop("G_DEBUG", None)
+    try:
+        if seed(db, 20, 10, 500, 1).returncode != 0:
+            raise SystemExit("seeding failed")
+        server = Server(db)
+        url = server.start()
+        out = cli(data, "login", "--server", url, "--user", "anna", "--password-stdin", stdin="demo\n")
+        if out.returncode != 0:
+            raise SystemExit(f"login failed: {out.stderr}")
+        cli(data, "sync")
+        server.stop()
+
+        empty_t, empty_m = measure("empty libadwaita window", [EMPTY], env)
+        small_t, small_m = measure("zveno, signed in, 500 cached messages", [APP], env)
+        if CACHE is not None:
+            small_db = os.path.join(data, "zveno.db")
+            with sqlite3.connect(small_db) as src:
+                meta = src.execute("SELECT key, value FROM meta").fetchall()
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(small_db + suffix):
+                    os.remove(small_db + suffix)
+            shutil.copyfile(CACHE, small_db)
+            with sqlite3.connect(small_db) as big:
+                big.executemany("INSERT INTO meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", meta)
+                n = big.execute("SELECT count(*) FROM messages").fetchone()[0]
+            big_t, big_m = measure(f"zveno, signed in, {n:,} cached messages", [APP], env)
+            print(f"ratio to the empty window: time {big_t / empty_t:.2f}x (aim <= 1.5x), "
+                  f"RSS +{big_m - empty_m:.1f} MB (aim <= +40 MB)")
+        print(f"ratio (500 messages): time {small_t / empty_t:.2f}x, RSS +{small_m - empty_m:.1f} MB")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
