@@ -71,6 +71,12 @@ class Cli:
     """A zveno-cli process in its own session, stdout and stderr collected separately."""
 
     def __init__(self, h, argv, password, env=None):
+        env = dict(env or {})
+        if "ASAN_OPTIONS" in os.environ:
+            # Under ASan: full stacks, so that LeakSanitizer can tell GLib's own start-up state
+            # (tests/lsan.supp: _dl_init) from a leak of ours. The phone does no key derivation,
+            # so the slower unwinding costs nothing here.
+            env["ASAN_OPTIONS"] = os.environ["ASAN_OPTIONS"] + ":fast_unwind_on_malloc=0"
         self.popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, start_new_session=True,
                                       env=dict(os.environ, **(env or {})), cwd=h.work)
