@@ -78,15 +78,21 @@ codec_from_rtpmap (const sdp_rtpmap_t *rm,
  */
 #define MAX_SDP_LENGTH (32 * 1024)
 
-/* Checks what sofia-sip's parser does not survive before it sees it: found by fuzzing, an m= line
- * whose transport is "RTP/,,,,AVP" sends sdp_parse() into allocating gigabytes. A transport is a
- * token of letters, digits and slashes; a description is text of reasonable size. */
+/* Checks the text against SDP's grammar before sofia-sip's parser sees it. Found by fuzzing: m=
+ * lines such as "m=audio 7078 RTP/,,,,AVP 0" or "m=audio 707~ RTP/AVP 0" send sdp_parse() into
+ * allocating gigabytes. Real peers send well-formed lines; anything else is refused as broken. */
 static gboolean
 sdp_text_is_sane (const char *text,
                   gsize       length)
 {
+  static GRegex *media_line;
   g_auto(GStrv) lines = NULL;
   g_autofree char *copy = NULL;
+
+  if (g_once_init_enter (&media_line))
+    g_once_init_leave (&media_line,
+                       g_regex_new ("^m=[a-z]+ [0-9]{1,5}(/[0-9]{1,3})? [A-Za-z0-9/]{1,32}( [A-Za-z0-9*-]{1,32}){1,64}$",
+                                    G_REGEX_OPTIMIZE, 0, NULL));
 
   if (length > MAX_SDP_LENGTH || memchr (text, '\0', length) != NULL)
     return FALSE;
@@ -94,16 +100,18 @@ sdp_text_is_sane (const char *text,
   lines = g_strsplit_set (copy, "\r\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_auto(GStrv) fields = NULL;
+      const char *line = lines[i];
 
-      if (!g_str_has_prefix (lines[i], "m="))
+      if (*line == '\0')
         continue;
-      fields = g_strsplit (lines[i] + 2, " ", 4);
-      if (g_strv_length (fields) < 3)
+      /* type=value, a lower-case letter as the type, no control characters in the value. */
+      if (!g_ascii_islower (line[0]) || line[1] != '=')
         return FALSE;
-      for (const char *p = fields[2]; *p != '\0'; p++)
-        if (!g_ascii_isalnum (*p) && *p != '/')
+      for (const char *p = line; *p != '\0'; p++)
+        if ((guchar) *p < 0x20 && *p != '\t')
           return FALSE;
+      if (line[0] == 'm' && !g_regex_match (media_line, line, 0, NULL))
+        return FALSE;
     }
   return TRUE;
 }
