@@ -12,7 +12,7 @@ APP=$BUILD/src/app/zveno
 mkdir -p "$DEMO/files"
 if [ ! -s "$DEMO/zveno.db" ]; then
   echo "==> seeding the demo company (once) into $DEMO/zveno.db"
-  "$SERVER" seed --db "$DEMO/zveno.db" --files "$DEMO/files" --users 60 --chats 80 --messages 30000 --seed 1 \
+  "$SERVER" seed --db "$DEMO/zveno.db" --files "$DEMO/files" --users 60 --chats 80 --messages 30000 --seed 1 --until now \
     | tee "$DEMO/seed.txt"
 fi
 
@@ -38,16 +38,26 @@ INFO
 
 export GSETTINGS_SCHEMA_DIR=$BUILD/data
 export ZVENO_LOCALEDIR=$BUILD/po
-export ZVENO_DEMO_SERVER=http://127.0.0.1:$PORT
+# The demo's own device, so a real Zveno account of this user is never touched.
+export ZVENO_DATA_DIR=$DEMO/device
+CLI=$BUILD/src/cli/zveno-cli
+SIGN_IN="if ! $CLI --data-dir '$ZVENO_DATA_DIR' whoami >/dev/null 2>&1; then
+  rm -rf '$ZVENO_DATA_DIR'
+  echo demo | $CLI --data-dir '$ZVENO_DATA_DIR' login --server http://127.0.0.1:$PORT --user anna --password-stdin
+fi"
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-  # A machine without a desktop: run the app on a virtual screen and save what it shows.
+  # A machine without a desktop: sign in and run the app on a virtual screen with a keyring of its
+  # own, and save what it shows.
   shot=$DEMO/demo-screenshot.png
-  echo "==> no display: running the app under Xvfb for 6 s and saving $shot"
-  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c \
-    "GSK_RENDERER=cairo '$APP' & app=\$!; sleep 6; import -window root '$shot'; kill \$app; wait \$app || true"
+  echo "==> no display: running the app signed in as anna under Xvfb for 8 s, saving $shot"
+  xvfb-run -a -s "-screen 0 1280x800x24" "$ROOT/tests/with-keyring.sh" bash -c "
+    rm -rf '$ZVENO_DATA_DIR'; $SIGN_IN
+    GSK_RENDERER=cairo '$APP' & app=\$!; sleep 8; import -window root '$shot'; kill \$app; wait \$app || true"
   echo "==> screenshot: $shot"
   exit 0
 fi
 
+# Signed in as anna once (the tokens go to this desktop's keyring); later runs reuse it.
+bash -c "$SIGN_IN"
 "$APP"
