@@ -155,6 +155,19 @@ def test(ui):
                    lambda: any(m['text'] == text for m in
                                anna.call('GET', f'/chats/{chat_id}/messages?limit=20')['messages']), 10)
 
+        # Up in the empty composer edits one's newest message; saving sends the edit to the server.
+        mine = next(m for m in anna.call('GET', f'/chats/{chat_id}/messages?limit=20')['messages']
+                    if m['text'] == text)
+        ui.press('Up')
+        wait_until('the composer holds the message to edit', lambda: ui.text_of(composer) == text, 5)
+        edited = text + ' (исправлено)'
+        ui.set_text(composer, edited)
+        ui.screenshot('editing')
+        ui.click(ui.find('push button', ui.tr('Send')))
+        wait_until('the server has the edit',
+                   lambda: any(m['id'] == mine['id'] and m['text'] == edited and m['edited_at']
+                               for m in anna.call('GET', f'/chats/{chat_id}/messages?limit=20')['messages']), 10)
+
         members = anna.call('GET', f'/chats/{chat_id}')['members']
         other_id = next(m for m in members if m != anna.user['id'])
         directory = anna.call('GET', '/directory?limit=1000')['entries']
