@@ -11,7 +11,9 @@
 #         else 127.0.0.1)
 #
 # Stops on SIGTERM or SIGINT (Kamailio stops its children). Logs go to stderr.
-# Environment: KAMAILIO (the binary), ZVENO_KAMAILIO_CFG (another config), ZVENO_SIP_ADDR.
+# Environment: KAMAILIO (the binary), ZVENO_KAMAILIO_CFG (another config), ZVENO_SIP_ADDR;
+# ZVENO_SIP_TLS_PORT and ZVENO_SIP_TLS_CFG (an absolute path to the tls module's config, with the
+# server certificate and key) add SIP over TLS on that port.
 set -eu
 
 usage() {
@@ -67,10 +69,31 @@ fi
 
 mkdir -p "$rundir"
 
+# SIP over TLS only when asked for; the positional parameters are read above, reuse them.
+set --
+if [ -n "${ZVENO_SIP_TLS_PORT:-}" ]; then
+  tls_cfg=${ZVENO_SIP_TLS_CFG:-}
+  case $ZVENO_SIP_TLS_PORT in
+    *[!0-9]*) echo "$0: ZVENO_SIP_TLS_PORT must be a number" >&2; exit 2 ;;
+  esac
+  case $tls_cfg in
+    /*) ;;
+    *) echo "$0: ZVENO_SIP_TLS_CFG must be an absolute path to the tls module's config" >&2; exit 2 ;;
+  esac
+  case $tls_cfg in
+    *'"'*|*\\*) echo "$0: ZVENO_SIP_TLS_CFG must not contain quotes or backslashes" >&2; exit 2 ;;
+  esac
+  if [ ! -r "$tls_cfg" ]; then
+    echo "$0: TLS config $tls_cfg does not exist or is not readable" >&2
+    exit 1
+  fi
+  set -- -A "ZV_TLS_PORT=$ZVENO_SIP_TLS_PORT" -A "ZV_TLS_CFG=\"$tls_cfg\""
+fi
+
 # -DD: stay in the foreground (the caller owns the process); -E: log to stderr;
 # -m/-M: shared and private memory in MB, plenty for a company's registrations.
 exec "$kamailio" -f "$cfg" -DD -E -Y "$rundir" -P "$rundir/kamailio.pid" -m 64 -M 8 \
   -A "ZV_SIP_ADDR=$addr" \
   -A "ZV_SIP_PORT=$port" \
   -A "ZV_DB_URL=\"sqlite://$db\"" \
-  -A "ZV_SIP_DOMAIN=\"$domain\""
+  -A "ZV_SIP_DOMAIN=\"$domain\"" "$@"

@@ -30,7 +30,6 @@ struct _ZvContactsPage
   /* borrowed: template children */
   AdwToastOverlay *toast_overlay;
   GtkStack       *stack;
-  GtkSearchEntry *search_entry;
   GtkStack       *list_stack;
   GtkListView    *list_view;
   AdwStatusPage  *empty_page;
@@ -162,23 +161,6 @@ on_items_changed (GListModel     *model,
 }
 
 static void
-on_search_changed (ZvContactsPage *self)
-{
-  zv_contact_list_set_filter (self->contacts, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
-}
-
-static void
-on_search_activate (ZvContactsPage *self)
-{
-  /* Enter in the search field opens the first person found. */
-  g_autoptr(ZvContact) first = g_list_model_get_item (G_LIST_MODEL (self->contacts), 0);
-
-  on_search_changed (self);
-  if (first != NULL)
-    zv_contacts_page_show_contact (self, zv_contact_get_id (first));
-}
-
-static void
 on_list_activate (ZvContactsPage *self,
                   guint           position)
 {
@@ -306,7 +288,7 @@ zv_contacts_page_show_list (ZvContactsPage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_stack_set_visible_child_name (self->stack, "list");
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
 }
 
 static void
@@ -633,7 +615,6 @@ zv_contacts_page_class_init (ZvContactsPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/zveno/Zveno/zv-contacts-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, stack);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, list_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, list_view);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, empty_page);
@@ -653,8 +634,6 @@ zv_contacts_page_class_init (ZvContactsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, company_call);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, email_group);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, email_row);
-  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_list_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_write_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_call_clicked);
@@ -688,13 +667,13 @@ zv_contacts_page_get_account (ZvContactsPage *self)
   return self->account;
 }
 
-/* Puts @filter in the search field (the window's own search bar may forward its text here). */
+/* Filters the directory: the page has no search field of its own, the window's one search field
+ * forwards its text here while the Contacts page shows (as it filters the chat list on Chats). */
 void
 zv_contacts_page_set_filter (ZvContactsPage *self,
                              const char     *filter)
 {
   g_return_if_fail (ZV_IS_CONTACTS_PAGE (self));
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), filter != NULL ? filter : "");
   zv_contact_list_set_filter (self->contacts, filter);
 }
 

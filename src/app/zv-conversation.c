@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 
 #include "zv-composer.h"
 #include "zv-conversation.h"
@@ -58,6 +59,13 @@ struct _ZvConversation
   guint           scroll_position;  /* where zv_conversation_scroll_to_message wants to be */
   guint           scroll_retries;   /* frames left to re-apply it while the list learns row heights */
   guint           scroll_tick;
+
+  /* The benchmark hook (ZVENO_BENCH_CHAT, see bench_after_paint) */
+  gint64          bench_t0;         /* when the chat was set, 0: reported */
+  guint           bench_frames;     /* frames spent scrolling up */
+  guint           bench_at_top;     /* frames in a row at the top */
+  gboolean        bench_scrolling;
+  gboolean        bench_connected;
 
   /* borrowed: template children */
   AdwToastOverlay *toasts;
@@ -992,6 +1000,108 @@ zv_conversation_scroll_to_message (ZvConversation *self,
   return TRUE;
 }
 
+/* ---- benchmark hook ------------------------------------------------------------------------------ */
+
+/* ZVENO_BENCH_CHAT=1 prints "chat-shown MS" at the first painted frame that shows the newest
+ * message of a chat just opened, MS counted from zv_conversation_set_chat; ZVENO_BENCH_CHAT=scroll
+ * then waits 3 s ("scroll-start") and scrolls up one page a frame, as a reader flicking through it
+ * would bind every row, to the first message and prints "scrolled-top FRAMES". tests/bench/bench-app-chat.py reads these lines. */
+static const char *
+bench_mode (void)
+{
+  return g_getenv ("ZVENO_BENCH_CHAT");
+}
+
+static gboolean
+bench_newest_shown (ZvConversation *self)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(ZvMessage) last = n > 0 ? g_list_model_get_item (model, n - 1) : NULL;
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scroller));
+  GHashTableIter iter;
+  gpointer row;
+
+  if (last == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &row, NULL))
+    {
+      ZvMessage *message = zv_message_row_get_message (row);
+      graphene_rect_t bounds;
+
+      if (message != NULL && zv_message_get_id (message) == zv_message_get_id (last) &&
+          gtk_widget_get_mapped (row) &&
+          gtk_widget_compute_bounds (row, GTK_WIDGET (self->scroller), &bounds) &&
+          bounds.origin.y < height && bounds.origin.y + bounds.size.height > 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+bench_scroll_start_cb (gpointer user_data)
+{
+  ZvConversation *self = user_data;
+
+  g_print ("scroll-start\n");
+  fflush (stdout);
+  self->bench_scrolling = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+bench_after_paint (ZvConversation *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  if (self->messages == NULL)
+    return;
+  if (self->bench_t0 != 0 && bench_newest_shown (self))
+    {
+      g_print ("chat-shown %.1f\n", (double) (g_get_monotonic_time () - self->bench_t0) / 1000.0);
+      fflush (stdout);   /* the reader is a pipe or a file: block-buffered otherwise */
+      self->bench_t0 = 0;
+      self->bench_frames = 0;
+      self->bench_at_top = 0;
+      /* The reader measures the memory of the chat as shown before the scroll starts. */
+      if (g_strcmp0 (bench_mode (), "scroll") == 0)
+        g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 3, bench_scroll_start_cb, g_object_ref (self), g_object_unref);
+    }
+  if (!self->bench_scrolling)
+    return;
+  self->bench_frames++;
+  /* At the top for a few frames: the list has measured the rows there and stopped moving. */
+  if (gtk_adjustment_get_value (adj) <= 0 && ++self->bench_at_top >= 10)
+    {
+      g_print ("scrolled-top %u\n", self->bench_frames);
+      fflush (stdout);
+      self->bench_scrolling = FALSE;
+      return;
+    }
+  gtk_adjustment_set_value (adj, MAX (0, gtk_adjustment_get_value (adj) - gtk_adjustment_get_page_size (adj)));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+bench_start (ZvConversation *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  /* The window's clock: the conversation itself is not realized before its first chat shows. */
+  GdkFrameClock *clock = root != NULL ? gtk_widget_get_frame_clock (GTK_WIDGET (root)) : NULL;
+
+  if (bench_mode () == NULL || clock == NULL)
+    return;
+  self->bench_t0 = g_get_monotonic_time ();
+  self->bench_scrolling = FALSE;
+  if (!self->bench_connected)
+    {
+      g_signal_connect_object (clock, "after-paint", G_CALLBACK (bench_after_paint), self, G_CONNECT_SWAPPED);
+      self->bench_connected = TRUE;
+    }
+}
+
 void
 zv_conversation_set_chat (ZvConversation *self,
                           ZvSession      *session,
@@ -1006,6 +1116,7 @@ zv_conversation_set_chat (ZvConversation *self,
   if (self->chat == chat && self->session == session)
     return;
 
+  bench_start (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -1162,6 +1273,8 @@ zv_conversation_init (ZvConversation *self)
   adj = vadjustment (self);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (value_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adj, "notify::upper", G_CALLBACK (upper_changed_cb), self, G_CONNECT_SWAPPED);
+  /* The composer grows (an error, a reply bar, more lines): the newest message stays in view. */
+  g_signal_connect_object (adj, "notify::page-size", G_CALLBACK (upper_changed_cb), self, G_CONNECT_SWAPPED);
 
   /* Files dropped on the messages go where files dropped on the composer go. */
   gtk_widget_add_controller (GTK_WIDGET (self->scroller),

@@ -117,6 +117,18 @@ linkify (const char *text)
   return g_string_free (out, FALSE);
 }
 
+/* A phone number in a message calls it from the app's own phone (win.dial) instead of asking the
+ * desktop for some tel: handler. */
+static gboolean
+text_link_cb (GtkLabel   *label,
+              const char *uri,
+              gpointer    user_data)
+{
+  if (!g_str_has_prefix (uri, "tel:"))
+    return FALSE;
+  return gtk_widget_activate_action (GTK_WIDGET (label), "win.dial", "s", uri);
+}
+
 static void
 update_quote (ZvMessageRow *self)
 {
@@ -384,6 +396,65 @@ update_files (ZvMessageRow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->files_box), any);
 }
 
+/* Month and weekday names from our own catalogue, not from the C library: they follow the UI
+ * language (LANGUAGE) even when LC_TIME is another locale or only C exists, as on a server image. */
+static const char * const month_names[] = {
+  /* TRANSLATORS: a month as in the date "November 20"; Russian: the genitive, "20 ноября" */
+  NC_("month in a date", "January"), NC_("month in a date", "February"), NC_("month in a date", "March"),
+  NC_("month in a date", "April"), NC_("month in a date", "May"), NC_("month in a date", "June"),
+  NC_("month in a date", "July"), NC_("month in a date", "August"), NC_("month in a date", "September"),
+  NC_("month in a date", "October"), NC_("month in a date", "November"), NC_("month in a date", "December"),
+};
+
+static const char * const weekday_names[] = {
+  /* TRANSLATORS: a day separator in a conversation for a day of the past week */
+  NC_("day separator", "Monday"), NC_("day separator", "Tuesday"), NC_("day separator", "Wednesday"),
+  NC_("day separator", "Thursday"), NC_("day separator", "Friday"), NC_("day separator", "Saturday"),
+  NC_("day separator", "Sunday"),
+};
+
+/* g_date_time_format with %B and %A taken from the tables above. */
+static char *
+format_date (GDateTime  *when,
+             const char *format)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *escaped = NULL;
+
+  for (const char *p = format; *p != '\0'; p++)
+    {
+      if (p[0] == '%' && p[1] == 'B')
+        {
+          const char *name = g_dpgettext2 (GETTEXT_PACKAGE, "month in a date",
+                                           month_names[g_date_time_get_month (when) - 1]);
+          g_autofree char *safe = g_strdup (name);
+
+          /* A name is text, never a format code. */
+          g_strdelimit (safe, "%", ' ');
+          g_string_append (out, safe);
+          p++;
+        }
+      else if (p[0] == '%' && p[1] == 'A')
+        {
+          g_autofree char *safe = g_strdup (g_dpgettext2 (GETTEXT_PACKAGE, "day separator",
+                                                          weekday_names[g_date_time_get_day_of_week (when) - 1]));
+
+          g_strdelimit (safe, "%", ' ');
+          g_string_append (out, safe);
+          p++;
+        }
+      else if (p[0] == '%' && p[1] != '\0')
+        {
+          g_string_append_c (out, *p++);
+          g_string_append_c (out, *p);
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+  escaped = g_string_free (out, FALSE);
+  return g_date_time_format (when, escaped);
+}
+
 /* "Today", "Yesterday", a weekday within the week, else the date (with the year if not this one). */
 static char *
 day_title (GDateTime *when)
@@ -401,12 +472,12 @@ day_title (GDateTime *when)
   if (days == 1)
     return g_strdup (_("Yesterday"));
   if (days > 1 && days < 7)
-    return g_date_time_format (when, "%A");
+    return format_date (when, "%A");
   if (g_date_time_get_year (when) == g_date_time_get_year (now))
     /* TRANSLATORS: a day separator in a conversation, this year; see the GDateTime format codes */
-    return g_date_time_format (when, _("%B %e"));
+    return format_date (when, _("%B %e"));
   /* TRANSLATORS: a day separator in a conversation, an earlier year; see the GDateTime format codes */
-  return g_date_time_format (when, _("%B %e, %Y"));
+  return format_date (when, _("%B %e, %Y"));
 }
 
 static gboolean
@@ -501,11 +572,26 @@ zv_message_row_update (ZvMessageRow *self)
       break;
     case ZV_MESSAGE_STATE_SENT:
     default:
-      gtk_image_set_from_icon_name (self->state_image, "object-select-symbolic");
-      state_text = outgoing ? _("Sent") : "";
+      /* Read: another member's read marker reached it (the double tick of every messenger). */
+      if (outgoing && zv_message_get_read (message))
+        {
+          gtk_image_set_from_icon_name (self->state_image, "zv-read-symbolic");
+          state_text = _("Read");
+        }
+      else
+        {
+          gtk_image_set_from_icon_name (self->state_image, "object-select-symbolic");
+          state_text = outgoing ? _("Sent") : "";
+        }
       break;
     }
+  if (outgoing && state == ZV_MESSAGE_STATE_SENT && zv_message_get_read (message))
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_image), "zv-read");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->state_image), "zv-read");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_image), state_text);
+  if (outgoing)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_image), GTK_ACCESSIBLE_PROPERTY_LABEL, state_text, -1);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), state == ZV_MESSAGE_STATE_FAILED);
   /* Target first, then the name: an action name without its int64 target is a type mismatch. */
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "x", zv_message_get_id (message));
@@ -767,6 +853,7 @@ zv_message_row_init (ZvMessageRow *self)
   GtkEventController *motion;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self->text_label, "activate-link", G_CALLBACK (text_link_cb), NULL);
 
   self->message_signals = g_signal_group_new (ZV_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->message_signals, "notify", G_CALLBACK (zv_message_row_update), self);

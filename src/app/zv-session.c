@@ -31,6 +31,7 @@ struct _ZvSession
   ZvEvents       *events;
   ZvSync         *sync;          /* the first sync only; the stream runs its own afterwards */
   ZvNotifier     *notifier;      /* lives as long as the event stream it listens to */
+  ZvPhone        *phone;         /* likewise: it follows call.updated and reconnections */
   ZvChatList     *chat_list;
   GCancellable   *cancellable;
   char           *deactivation_reason;
@@ -57,6 +58,7 @@ enum {
   PROP_STATE,
   PROP_CHAT_LIST,
   PROP_NOTIFIER,
+  PROP_PHONE,
   N_PROPS
 };
 
@@ -108,6 +110,13 @@ stop_account (ZvSession *self)
     {
       g_clear_object (&self->notifier);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFIER]);
+    }
+  if (self->phone != NULL)
+    {
+      /* Hangs up and unregisters: a signed-out computer must not ring for this account. */
+      zv_phone_stop (self->phone);
+      g_clear_object (&self->phone);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHONE]);
     }
   g_clear_object (&self->events);
   g_clear_object (&self->sync);
@@ -190,6 +199,9 @@ start_events (ZvSession *self)
   /* The notifier hears "just sent" from the stream, so it comes and goes with it. */
   self->notifier = zv_notifier_new (self->account, self->events);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFIER]);
+  self->phone = zv_phone_new (self->account, self->events);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHONE]);
+  zv_phone_start (self->phone);
   zv_events_start (self->events);
   zv_session_flush_outbox (self);
 }
@@ -753,6 +765,14 @@ zv_session_get_notifier (ZvSession *self)
   return self->notifier;
 }
 
+/* NULL until the event stream runs. */
+ZvPhone *
+zv_session_get_phone (ZvSession *self)
+{
+  g_return_val_if_fail (ZV_IS_SESSION (self), NULL);
+  return self->phone;
+}
+
 ZvChatList *
 zv_session_get_chat_list (ZvSession *self)
 {
@@ -822,6 +842,9 @@ zv_session_get_property (GObject    *object,
     case PROP_NOTIFIER:
       g_value_set_object (value, self->notifier);
       break;
+    case PROP_PHONE:
+      g_value_set_object (value, self->phone);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -846,6 +869,10 @@ zv_session_class_init (ZvSessionClass *klass)
   /* NULL until the event stream runs. */
   properties[PROP_NOTIFIER] =
     g_param_spec_object ("notifier", NULL, NULL, ZV_TYPE_NOTIFIER,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* NULL until the event stream runs. */
+  properties[PROP_PHONE] =
+    g_param_spec_object ("phone", NULL, NULL, ZV_TYPE_PHONE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

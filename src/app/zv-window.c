@@ -10,9 +10,14 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "zv-call-alert.h"
+#include "zv-call-view.h"
+#include "zv-calls-page.h"
 #include "zv-chat-row.h"
 #include "zv-contacts-page.h"
 #include "zv-conversation.h"
+#include "zv-dialpad.h"
+#include "zv-incoming-call.h"
 #include "zv-search-page.h"
 #include "zv-session.h"
 #include "zv-sign-in-page.h"
@@ -37,6 +42,8 @@ struct _ZvWindow
   GSignalGroup  *notifier_signals;
   GSignalGroup  *store_signals;
   ZvAccount *pages_account;       /* the account the contacts and search pages were made for */
+  ZvCallAlert   *call_alert;      /* the incoming call's notification and ringtone */
+  GSignalGroup  *history_signals;
 
   /* borrowed: in contacts_bin and search_bin */
   ZvContactsPage *contacts_page;
@@ -68,6 +75,12 @@ struct _ZvWindow
   GtkStack *contacts_stack;
   AdwBin *contacts_bin;
   AdwBin *search_bin;
+  AdwViewStackPage *calls_stack_page;
+  ZvCallsPage *calls_page;
+  GtkStack *phone_stack;
+  ZvDialpad *dialpad;
+  ZvCallView *call_view;
+  ZvIncomingCall *incoming_call;
 };
 
 G_DEFINE_FINAL_TYPE (ZvWindow, zv_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -81,6 +94,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void update_content_title (ZvWindow *self);
+static void update_missed_calls (ZvWindow *self);
 
 static const char *
 search_placeholder_for_page (const char *page)
@@ -153,6 +167,7 @@ page_changed_cb (ZvWindow *self)
   if (is_page_name (page))
     gtk_stack_set_visible_child_name (self->content_stack, page);
   update_content_title (self);
+  update_missed_calls (self);
 }
 
 static gboolean
@@ -406,15 +421,133 @@ contact_open_chat_cb (ZvWindow *self,
     show_toast (self, _("The chat could not be opened. Try again in a moment."));
 }
 
+/* ---- calls ---------------------------------------------------------------------------------------- */
+
+static ZvPhone *
+current_phone (ZvWindow *self)
+{
+  return self->session != NULL ? zv_session_get_phone (self->session) : NULL;
+}
+
+/* The phone in the content pane: the dial pad, or the call while there is one. */
+static void
+show_phone_pane (ZvWindow *self)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, "calls");
+  gtk_stack_set_visible_child_name (self->content_stack, "calls");
+  gtk_stack_set_visible_child_name (self->phone_stack,
+                                    zv_call_view_is_showing_call (self->call_view) ? "call" : "dialpad");
+  update_content_title (self);
+  adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+/* Calls @number at once with the default company number (a contact's Call, a phone link, a call
+ * back from the history). */
+static void
+dial_number (ZvWindow   *self,
+             const char *number)
+{
+  ZvPhone *phone = current_phone (self);
+  g_autoptr(GError) error = NULL;
+
+  if (phone == NULL)
+    {
+      show_toast (self, _("Calls work after you sign in."));
+      return;
+    }
+  if (zv_phone_dial (phone, number, zv_phone_get_caller_id_number (phone, zv_phone_get_default_caller_id (phone)),
+                     &error) == NULL)
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  show_phone_pane (self);
+}
+
 static void
 contact_call_cb (ZvWindow   *self,
                  const char *number,
                  gint64      user_id)
 {
-  /* Translators: %s is a phone number. */
-  g_autofree char *message = g_strdup_printf (_("Calls are not set up on this computer yet. Dial %s from your phone."), number);
+  dial_number (self, number);
+}
 
-  show_toast (self, message);
+static void
+calls_page_call_back_cb (ZvWindow   *self,
+                         const char *number)
+{
+  dial_number (self, number);
+}
+
+static void
+calls_page_show_dialpad_cb (ZvWindow *self)
+{
+  show_phone_pane (self);
+  zv_dialpad_focus (self->dialpad);
+}
+
+static void
+call_view_showing_cb (ZvWindow *self)
+{
+  /* A call (from anywhere: the dial pad, a contact, an answered ring) takes the content pane. */
+  if (zv_call_view_is_showing_call (self->call_view))
+    show_phone_pane (self);
+  else
+    gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
+}
+
+static void
+call_answered_cb (ZvWindow *self)
+{
+  gtk_window_present (GTK_WINDOW (self));
+  show_phone_pane (self);
+}
+
+static void
+zv_window_dial_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  const char *number = g_variant_get_string (parameter, NULL);
+
+  if (g_str_has_prefix (number, "tel:"))
+    number += 4;
+  dial_number (ZV_WINDOW (widget), number);
+}
+
+/* The Calls tab counts the missed calls the user has not seen; looking at the tab sees them. */
+static void
+update_missed_calls (ZvWindow *self)
+{
+  ZvPhone *phone = current_phone (self);
+  ZvCallHistory *history = phone != NULL ? zv_phone_get_history (phone) : NULL;
+  guint missed = history != NULL ? zv_call_history_get_missed_count (history) : 0;
+
+  /* The view stack announces its first page while the template is still being built. */
+  if (self->calls_stack_page == NULL)
+    return;
+  if (missed > 0 && gtk_window_is_active (GTK_WINDOW (self)) &&
+      g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "calls") == 0)
+    {
+      zv_call_history_mark_seen (history);
+      return;
+    }
+  adw_view_stack_page_set_badge_number (self->calls_stack_page, missed);
+  adw_view_stack_page_set_needs_attention (self->calls_stack_page, missed > 0);
+}
+
+static void
+phone_changed_cb (ZvWindow *self)
+{
+  ZvPhone *phone = current_phone (self);
+
+  zv_calls_page_set_phone (self->calls_page, phone);
+  zv_dialpad_set_phone (self->dialpad, phone);
+  zv_call_view_set_phone (self->call_view, phone);
+  zv_incoming_call_set_phone (self->incoming_call, phone);
+  zv_call_alert_set_phone (self->call_alert, phone);
+  g_signal_group_set_target (self->history_signals, phone != NULL ? zv_phone_get_history (phone) : NULL);
+  update_missed_calls (self);
 }
 
 static void
@@ -511,6 +644,7 @@ is_active_cb (ZvWindow *self)
     zv_notifier_set_window_focused (notifier, gtk_window_is_active (GTK_WINDOW (self)));
   /* Back at the window with a chat open: what arrived meanwhile is read now. */
   maybe_mark_read (self);
+  update_missed_calls (self);
 }
 
 static void
@@ -668,6 +802,7 @@ connect_session (ZvWindow *self)
   g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::notifier", G_CALLBACK (notifier_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::phone", G_CALLBACK (phone_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self, G_CONNECT_SWAPPED);
 }
 
@@ -686,6 +821,7 @@ zv_window_sign_in_action (GtkWidget  *widget,
       self->session = zv_session_new ();
       connect_session (self);
       notifier_changed_cb (self);
+      phone_changed_cb (self);
       zv_session_start (self->session);
     }
   self->sign_in_requested = TRUE;
@@ -727,6 +863,10 @@ zv_window_dispose (GObject *object)
     g_signal_group_set_target (self->store_signals, NULL);
   g_clear_object (&self->notifier_signals);
   g_clear_object (&self->store_signals);
+  if (self->history_signals != NULL)
+    g_signal_group_set_target (self->history_signals, NULL);
+  g_clear_object (&self->history_signals);
+  g_clear_object (&self->call_alert);
   self->contacts_page = NULL;
   self->search_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_WINDOW);
@@ -805,6 +945,10 @@ zv_window_class_init (ZvWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (ZV_TYPE_CONVERSATION);
+  g_type_ensure (ZV_TYPE_CALLS_PAGE);
+  g_type_ensure (ZV_TYPE_DIALPAD);
+  g_type_ensure (ZV_TYPE_CALL_VIEW);
+  g_type_ensure (ZV_TYPE_INCOMING_CALL);
   g_type_ensure (ZV_TYPE_SIGN_IN_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, toast_overlay);
@@ -830,6 +974,16 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, contacts_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, contacts_bin);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_bin);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_page);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, phone_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, dialpad);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, call_view);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, incoming_call);
+  gtk_widget_class_bind_template_callback (widget_class, calls_page_call_back_cb);
+  gtk_widget_class_bind_template_callback (widget_class, calls_page_show_dialpad_cb);
+  gtk_widget_class_bind_template_callback (widget_class, call_view_showing_cb);
+  gtk_widget_class_bind_template_callback (widget_class, call_answered_cb);
   gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
@@ -841,6 +995,8 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.page-calls", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.page-contacts", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, zv_window_navigate_back_action);
+  /* Calls a number at once: phone links in messages ("tel:+7..."), anything else with a number. */
+  gtk_widget_class_install_action (widget_class, "win.dial", "s", zv_window_dial_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, zv_window_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in-cancel", NULL, zv_window_sign_in_cancel_action);
 }
@@ -876,6 +1032,10 @@ zv_window_init (ZvWindow *self)
   self->notifier_signals = g_signal_group_new (ZV_TYPE_NOTIFIER);
   g_signal_group_connect_swapped (self->notifier_signals, "notify::unread-total", G_CALLBACK (update_title), self);
   g_signal_group_connect_swapped (self->notifier_signals, "open-chat", G_CALLBACK (notifier_open_chat_cb), self);
+  self->call_alert = zv_call_alert_new ();
+  g_signal_connect_object (self->call_alert, "answered", G_CALLBACK (call_answered_cb), self, G_CONNECT_SWAPPED);
+  self->history_signals = g_signal_group_new (ZV_TYPE_CALL_HISTORY);
+  g_signal_group_connect_swapped (self->history_signals, "notify::missed-count", G_CALLBACK (update_missed_calls), self);
   self->store_signals = g_signal_group_new (ZV_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "changed", G_CALLBACK (store_changed_cb), self);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);

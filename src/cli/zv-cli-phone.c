@@ -2,7 +2,12 @@
  *
  * Both load the SIP account (the signed-in account's GET /telephony, the password from that
  * answer or the secret store; or a standalone one from the options), run sofia-sip and GStreamer
- * on the default main loop, and print the outcome and statistics, one "key: value" a line. */
+ * on the default main loop, and print the outcome and statistics, one "key: value" a line.
+ *
+ * Options that script a call for tests and demos (zv_cli_phone_*_entries: hold and resume after
+ * a delay, transfer, cancel while ringing, busy, ring for a while, what to do with a second call)
+ * drive the same ZvCall API the app uses. The final line per call is "ended: REASON[: message]",
+ * REASON being ZvCallEndReason's nick ("hangup", "busy", "no-response", "transferred"...). */
 #define G_LOG_DOMAIN "zveno-cli"
 
 #include "config.h"
@@ -21,6 +26,61 @@
 #include "zv-secret-store.h"
 #include "zv-sip-account.h"
 
+/* Set by the option entries below (zveno-cli parses them before calling us). */
+static struct {
+  int         hold_after;
+  int         resume_after;
+  int         cancel_after;
+  int         transfer_after;
+  char       *transfer_to;
+  gboolean    attended;
+  gboolean    busy;
+  int         ring;
+  char       *waiting;
+  char       *dtmf;            /* call --dtmf: pressed once the call is answered */
+  gboolean    srtp;
+} opts = { .hold_after = -1, .resume_after = -1, .cancel_after = -1, .transfer_after = -1, .ring = 0 };
+
+static const GOptionEntry call_entries[] = {
+  { "hold-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_after, N_("Put the other side on hold this many seconds after the answer"), "S" },
+  { "resume-after", 0, 0, G_OPTION_ARG_INT, &opts.resume_after, N_("Take it off hold this many seconds after holding"), "S" },
+  { "cancel-after", 0, 0, G_OPTION_ARG_INT, &opts.cancel_after, N_("Give up this many seconds after dialling if nobody answered"), "S" },
+  { "transfer-to", 0, 0, G_OPTION_ARG_STRING, &opts.transfer_to, N_("Transfer the call to this SIP address"), "URI" },
+  { "transfer-after", 0, 0, G_OPTION_ARG_INT, &opts.transfer_after, N_("Transfer this many seconds after the answer (default 1)"), "S" },
+  { "attended", 0, 0, G_OPTION_ARG_NONE, &opts.attended, N_("Call the transfer target first (holding this call), then transfer to that call"), NULL },
+  { "srtp", 0, 0, G_OPTION_ARG_NONE, &opts.srtp, N_("Encrypt the audio (SRTP) even without TLS, and refuse unencrypted calls"), NULL },
+  { NULL }
+};
+
+static const GOptionEntry answer_entries[] = {
+  { "busy", 0, 0, G_OPTION_ARG_NONE, &opts.busy, N_("Decline every call as busy (486)"), NULL },
+  { "ring", 0, 0, G_OPTION_ARG_INT, &opts.ring, N_("Let each call ring this many seconds before answering"), "S" },
+  { "waiting", 0, 0, G_OPTION_ARG_STRING, &opts.waiting, N_("A call arriving during a call: “hold” (hold the first, answer it) or “decline” (busy)"), "WHAT" },
+  { "hold-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_after, N_("Put the caller on hold this many seconds after the answer"), "S" },
+  { "resume-after", 0, 0, G_OPTION_ARG_INT, &opts.resume_after, N_("Take the caller off hold this many seconds after holding"), "S" },
+  { "srtp", 0, 0, G_OPTION_ARG_NONE, &opts.srtp, N_("Encrypt the audio (SRTP) even without TLS, and refuse unencrypted calls"), NULL },
+  { NULL }
+};
+
+const GOptionEntry *
+zv_cli_phone_call_entries (void)
+{
+  return call_entries;
+}
+
+const GOptionEntry *
+zv_cli_phone_answer_entries (void)
+{
+  return answer_entries;
+}
+
+void
+zv_cli_phone_set_dtmf (const char *digits)
+{
+  g_free (opts.dtmf);
+  opts.dtmf = g_strdup (digits);
+}
+
 typedef struct {
   GMainLoop    *loop;
   ZvSipAccount *sip;
@@ -34,7 +94,13 @@ typedef struct {
   int           status;
   gboolean      registered;
   gboolean      need_registration;
+  GPtrArray    *live;          /* ZvCall not ended yet, ours and the ones transfers made */
+  ZvCall       *transfer_leg;  /* the second call of an attended transfer */
+  ZvAccount    *account;       /* borrowed: signed in, quality reports go to its server */
+  guint         reports_pending;
 } Phone;
+
+static void watch_call (Phone *phone, ZvCall *call);
 
 static int
 phone_fail (const char *message)
@@ -74,6 +140,7 @@ load_account (ZvCliSipSource *source,
   g_autofree char *secret = NULL;
   g_autofree char *aor = NULL;
   g_autofree char *proxy_uri = NULL;
+  ZvSipAccount *sip_account;
 
   if (source->account == NULL)
     {
@@ -83,7 +150,10 @@ load_account (ZvCliSipSource *source,
                                _("Without a signed-in account, give --sip-user, --sip-proxy and --sip-password-stdin."));
           return NULL;
         }
-      return zv_sip_account_new (source->sip_user, NULL, source->sip_password, source->sip_proxy, error);
+      sip_account = zv_sip_account_new (source->sip_user, NULL, source->sip_password, source->sip_proxy, error);
+      if (sip_account != NULL)
+        zv_sip_account_set_ca_file (sip_account, source->sip_ca_file);
+      return sip_account;
     }
 
   zv_account_call_async (source->account, "GET", "/telephony", NULL, NULL, store_result, &result);
@@ -149,7 +219,90 @@ load_account (ZvCliSipSource *source,
   aor = g_strdup_printf ("sip:%s@%s", username, domain);
   proxy_uri = g_strdup_printf ("sip:%s;transport=%s", proxy,
                                transport != NULL && *transport != '\0' ? transport : "udp");
-  return zv_sip_account_new (aor, auth_username, password, proxy_uri, error);
+  sip_account = zv_sip_account_new (aor, auth_username, password, proxy_uri, error);
+  /* The company CA that signs the server's HTTPS certificate signs the PBX's TLS one too. */
+  if (sip_account != NULL)
+    zv_sip_account_set_ca_file (sip_account, source->sip_ca_file != NULL ? source->sip_ca_file
+                                                                       : zv_account_get_ca_file (source->account));
+  return sip_account;
+}
+
+/* RTCP statistics and the MOS estimate (zv-media-stats.c), for calls that had audio. */
+static void
+print_quality (ZvCall *call)
+{
+  ZvCallStats stats;
+
+  zv_call_get_stats (call, &stats);
+  if (stats.codec == ZV_CODEC_NONE)
+    return;
+  printf ("srtp: %s\n", zv_call_is_encrypted (call) ? "yes" : "no");
+  printf ("loss_percent: %.1f\n", stats.loss * 100);
+  printf ("loss_received_percent: %.1f\n", stats.loss_received * 100);
+  if (stats.loss_sent >= 0)
+    printf ("loss_sent_percent: %.1f\n", stats.loss_sent * 100);
+  printf ("jitter_ms: %.2f\n", stats.jitter_ms);
+  if (stats.rtt_ms >= 0)
+    printf ("rtt_ms: %.2f\n", stats.rtt_ms);
+  printf ("mos: %.2f\n", stats.mos);
+}
+
+static void
+report_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = zv_account_call_finish (ZV_ACCOUNT (object), result, &error);
+
+  if (node == NULL)
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  else
+    printf ("quality reported\n");
+  fflush (stdout);
+  phone->reports_pending--;
+}
+
+/* Signed in: the call's quality goes to the server (POST /stats/calls, docs/api.md). */
+static void
+report_quality (Phone  *phone,
+                ZvCall *call)
+{
+  ZvCallStats stats;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+
+  zv_call_get_stats (call, &stats);
+  if (phone->account == NULL || stats.codec == ZV_CODEC_NONE || zv_call_get_sip_call_id (call) == NULL)
+    return;
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sip_call_id");
+  json_builder_add_string_value (builder, zv_call_get_sip_call_id (call));
+  json_builder_set_member_name (builder, "codec");
+  json_builder_add_string_value (builder, zv_call_get_codec_name (call));
+  json_builder_set_member_name (builder, "mos");
+  json_builder_add_double_value (builder, stats.mos);
+  json_builder_set_member_name (builder, "loss");
+  json_builder_add_double_value (builder, stats.loss);
+  json_builder_set_member_name (builder, "jitter_ms");
+  json_builder_add_double_value (builder, stats.jitter_ms);
+  if (stats.rtt_ms >= 0)
+    {
+      json_builder_set_member_name (builder, "rtt_ms");
+      json_builder_add_double_value (builder, stats.rtt_ms);
+    }
+  json_builder_set_member_name (builder, "packets_sent");
+  json_builder_add_int_value (builder, (gint64) stats.packets_sent);
+  json_builder_set_member_name (builder, "packets_received");
+  json_builder_add_int_value (builder, (gint64) stats.packets_received);
+  json_builder_set_member_name (builder, "duration");
+  json_builder_add_double_value (builder, zv_call_get_duration_us (call) / (double) G_USEC_PER_SEC);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  phone->reports_pending++;
+  zv_account_call_async (phone->account, "POST", "/stats/calls", body, NULL, report_done, phone);
 }
 
 static void
@@ -163,6 +316,8 @@ print_stats (ZvCall *call)
   printf ("duration_s: %.1f\n", zv_call_get_duration_us (call) / (double) G_USEC_PER_SEC);
   printf ("packets_sent: %" G_GUINT64_FORMAT "\n", zv_call_get_packets_sent (call));
   printf ("packets_received: %" G_GUINT64_FORMAT "\n", zv_call_get_packets_received (call));
+  printf ("early_media: %s\n", zv_call_has_early_media (call) ? "yes" : "no");
+  print_quality (call);
   fflush (stdout);
 }
 
@@ -178,9 +333,10 @@ on_account_state (ZvSipAccount *sip,
     return;
   if (!phone->need_registration)
     return;
-  if (g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_AUTH_FAILED) && !phone->registered)
+  if ((g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_AUTH_FAILED)
+       || g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CERTIFICATE)) && !phone->registered)
     {
-      /* A wrong password will not fix itself while we wait: say so and stop. */
+      /* A wrong password or an untrusted server will not fix itself while we wait: say so and stop. */
       g_clear_error (&phone->error);
       phone->error = g_error_copy (error);
       g_main_loop_quit (phone->loop);
@@ -202,11 +358,23 @@ on_registered (ZvSipAccount *sip,
   Phone *phone = user_data;
 
   if (!phone->registered)
-    printf ("registered: %s expires=%u\n", zv_sip_account_get_aor (sip), expires);
+    printf ("registered: %s expires=%u contact=%s\n", zv_sip_account_get_aor (sip), expires,
+            zv_sip_account_get_contact (sip) != NULL ? zv_sip_account_get_contact (sip) : "?");
   else
     printf ("refreshed: %s expires=%u\n", zv_sip_account_get_aor (sip), expires);
   fflush (stdout);
   phone->registered = TRUE;
+}
+
+static void
+maybe_quit (Phone *phone)
+{
+  if (phone->live->len > 0)
+    return;
+  /* answer runs until it answered --count calls (for ever without it); call until its calls end. */
+  if (phone->call == NULL && (phone->count <= 0 || phone->answered < phone->count))
+    return;
+  g_main_loop_quit (phone->loop);
 }
 
 static void
@@ -218,21 +386,22 @@ on_call_state (ZvCall     *call,
   ZvCallState state = zv_call_get_state (call);
 
   if (state == ZV_CALL_STATE_RINGING && !zv_call_is_incoming (call))
-    printf ("ringing\n");
+    printf ("ringing%s\n", zv_call_has_early_media (call) ? " (early media)" : "");
   else if (state == ZV_CALL_STATE_ACTIVE)
     printf ("answered: %s\n", zv_call_get_remote_uri (call));
   else if (state == ZV_CALL_STATE_ENDED)
     {
       const GError *error = zv_call_get_error (call);
 
-      printf ("ended: %s\n", error != NULL ? error->message : "hangup");
-      print_stats (call);
-      if (zv_call_is_incoming (call))
-        {
-          if (++phone->answered >= phone->count && phone->count > 0)
-            g_main_loop_quit (phone->loop);
-        }
+      if (error != NULL)
+        printf ("ended: %s: %s\n", zv_call_get_end_reason_nick (call), error->message);
       else
+        printf ("ended: %s\n", zv_call_get_end_reason_nick (call));
+      print_stats (call);
+      report_quality (phone, call);
+      if (zv_call_is_incoming (call))
+        phone->answered++;
+      else if (call == phone->call)
         {
           if (error != NULL)
             {
@@ -241,10 +410,116 @@ on_call_state (ZvCall     *call,
             }
           else if (zv_call_get_duration_us (call) == 0)
             phone->error = g_error_new_literal (ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED, _("The call was not answered."));
-          g_main_loop_quit (phone->loop);
         }
+      g_ptr_array_remove (phone->live, call);
+      maybe_quit (phone);
     }
   fflush (stdout);
+}
+
+static void
+on_hold_changed (ZvCall     *call,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  gboolean remote = g_str_equal (pspec->name, "remote-hold");
+  gboolean held = remote ? zv_call_is_remote_hold (call) : zv_call_is_on_hold (call);
+
+  printf ("%s: %s packets_sent=%" G_GUINT64_FORMAT "\n", remote ? "remote-hold" : "hold",
+          held ? "on" : "off", zv_call_get_packets_sent (call));
+  fflush (stdout);
+}
+
+static void
+on_transfer_progress (ZvCall     *call,
+                      int         status,
+                      const char *phrase,
+                      gpointer    user_data)
+{
+  printf ("transfer: %d %s\n", status, phrase != NULL ? phrase : "");
+  fflush (stdout);
+}
+
+static void
+on_transferred (ZvCall   *call,
+                ZvCall   *next,
+                gpointer  user_data)
+{
+  Phone *phone = user_data;
+
+  printf ("transferred-to: %s\n", zv_call_get_remote_uri (next));
+  fflush (stdout);
+  watch_call (phone, next);
+}
+
+static gboolean
+resume_cb (gpointer user_data)
+{
+  g_autoptr(ZvCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (zv_call_get_state (call) == ZV_CALL_STATE_ACTIVE && !zv_call_resume (call, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hold_cb (gpointer user_data)
+{
+  g_autoptr(ZvCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (zv_call_get_state (call) != ZV_CALL_STATE_ACTIVE)
+    return G_SOURCE_REMOVE;
+  if (!zv_call_hold (call, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  else if (opts.resume_after >= 0)
+    g_timeout_add_seconds ((guint) opts.resume_after, resume_cb, g_object_ref (call));
+  return G_SOURCE_REMOVE;
+}
+
+/* The primary call was answered: schedule what the options ask for. */
+static void
+script_call (Phone  *phone,
+             ZvCall *call);
+
+static void
+on_dtmf (ZvCall     *call,
+         const char *digit,
+         gpointer    user_data)
+{
+  printf ("dtmf: %s\n", digit);
+  fflush (stdout);
+}
+
+static gboolean
+dtmf_cb (gpointer user_data)
+{
+  g_autoptr(ZvCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (zv_call_get_state (call) != ZV_CALL_STATE_ACTIVE)
+    return G_SOURCE_REMOVE;
+  if (zv_call_send_dtmf (call, opts.dtmf, &error))
+    printf ("dtmf sent: %s\n", opts.dtmf);
+  else
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  fflush (stdout);
+  return G_SOURCE_REMOVE;
+}
+
+/* Every call we know of: its lines printed, and the loop kept running until it ends. */
+static void
+watch_call (Phone  *phone,
+            ZvCall *call)
+{
+  g_ptr_array_add (phone->live, g_object_ref (call));
+  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), phone);
+  g_signal_connect (call, "notify::on-hold", G_CALLBACK (on_hold_changed), phone);
+  g_signal_connect (call, "notify::remote-hold", G_CALLBACK (on_hold_changed), phone);
+  g_signal_connect (call, "transfer-progress", G_CALLBACK (on_transfer_progress), phone);
+  g_signal_connect (call, "transferred", G_CALLBACK (on_transferred), phone);
+  g_signal_connect (call, "dtmf", G_CALLBACK (on_dtmf), phone);
 }
 
 static gboolean
@@ -268,7 +543,138 @@ on_call_state_for_duration (ZvCall     *call,
     {
       g_timeout_add_seconds (*duration, hangup_cb, g_object_get_data (G_OBJECT (call), "zv-phone"));
       *duration = 0;
+      script_call (g_object_get_data (G_OBJECT (call), "zv-phone"), call);
     }
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_autoptr(ZvCall) call = user_data;
+
+  if (zv_call_get_state (call) == ZV_CALL_STATE_CALLING || zv_call_get_state (call) == ZV_CALL_STATE_RINGING)
+    zv_call_hangup (call);
+  return G_SOURCE_REMOVE;
+}
+
+/* Attended transfer, second step: the target answered; hand the first call over to it. */
+static void
+on_transfer_leg_state (ZvCall     *leg,
+                       GParamSpec *pspec,
+                       gpointer    user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (zv_call_get_state (leg) != ZV_CALL_STATE_ACTIVE || phone->call == NULL)
+    return;
+  if (!zv_call_transfer_attended (phone->call, leg, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+}
+
+static gboolean
+transfer_cb (gpointer user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (phone->call == NULL || zv_call_get_state (phone->call) != ZV_CALL_STATE_ACTIVE)
+    return G_SOURCE_REMOVE;
+  if (!opts.attended)
+    {
+      if (!zv_call_transfer (phone->call, opts.transfer_to, &error))
+        fprintf (stderr, "zveno-cli: %s\n", error->message);
+      return G_SOURCE_REMOVE;
+    }
+  /* Consultation first: hold the caller, call the target, transfer once it answers. */
+  if (!zv_call_hold (phone->call, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  g_clear_error (&error);
+  phone->transfer_leg = zv_call_new_outgoing (phone->sip, opts.transfer_to, NULL);
+  zv_call_set_media_files (phone->transfer_leg, phone->play, NULL, FALSE);
+  watch_call (phone, phone->transfer_leg);
+  g_signal_connect (phone->transfer_leg, "notify::state", G_CALLBACK (on_transfer_leg_state), phone);
+  if (!zv_call_start (phone->transfer_leg, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  else
+    printf ("consulting: %s\n", opts.transfer_to);
+  fflush (stdout);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+script_call (Phone  *phone,
+             ZvCall *call)
+{
+  if (opts.hold_after >= 0)
+    g_timeout_add_seconds ((guint) opts.hold_after, hold_cb, g_object_ref (call));
+  if (opts.transfer_to != NULL && call == phone->call)
+    g_timeout_add_seconds (opts.transfer_after >= 0 ? (guint) opts.transfer_after : 1, transfer_cb, phone);
+  /* A moment after the answer, as a person would: the far end's audio path is up by then. */
+  if (opts.dtmf != NULL && call == phone->call)
+    g_timeout_add (300, dtmf_cb, g_object_ref (call));
+}
+
+static ZvCall *
+active_call (Phone  *phone,
+             ZvCall *except)
+{
+  for (guint i = 0; i < phone->live->len; i++)
+    {
+      ZvCall *other = g_ptr_array_index (phone->live, i);
+
+      if (other != except && zv_call_get_state (other) == ZV_CALL_STATE_ACTIVE)
+        return other;
+    }
+  return NULL;
+}
+
+/* Call waiting: the held call comes back once the one that interrupted it is over. */
+static void
+on_waiting_call_ended (ZvCall     *call,
+                       GParamSpec *pspec,
+                       gpointer    user_data)
+{
+  ZvCall *held = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (zv_call_get_state (call) != ZV_CALL_STATE_ENDED)
+    return;
+  g_signal_handlers_disconnect_by_func (call, on_waiting_call_ended, user_data);
+  if (zv_call_get_state (held) == ZV_CALL_STATE_ACTIVE && !zv_call_resume (held, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  g_object_unref (held);
+}
+
+static void
+answer_now (Phone  *phone,
+            ZvCall *call)
+{
+  g_autoptr(GError) error = NULL;
+  ZvCall *current = active_call (phone, call);
+
+  if (zv_call_get_state (call) != ZV_CALL_STATE_RINGING)
+    return;
+  if (current != NULL && g_strcmp0 (opts.waiting, "hold") == 0)
+    {
+      if (!zv_call_hold (current, &error))
+        fprintf (stderr, "zveno-cli: %s\n", error->message);
+      g_clear_error (&error);
+      g_signal_connect (call, "notify::state", G_CALLBACK (on_waiting_call_ended), g_object_ref (current));
+    }
+  if (!zv_call_answer (call, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  else
+    script_call (phone, call);
+}
+
+static gboolean
+ring_done_cb (gpointer user_data)
+{
+  g_autoptr(ZvCall) call = user_data;
+
+  answer_now (g_object_get_data (G_OBJECT (call), "zv-phone"), call);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -277,13 +683,23 @@ on_incoming (ZvSipAccount *sip,
              gpointer      user_data)
 {
   Phone *phone = user_data;
-  g_autoptr(GError) error = NULL;
 
   printf ("incoming: %s\n", zv_call_get_remote_uri (call));
-  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), phone);
+  fflush (stdout);
+  watch_call (phone, call);
+  g_object_set_data (G_OBJECT (call), "zv-phone", phone);
   zv_call_set_media_files (call, phone->play, phone->record, phone->echo);
-  if (!zv_call_answer (call, &error))
-    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  if (zv_call_get_state (call) != ZV_CALL_STATE_RINGING)
+    return;   /* answered already: it replaced one of our calls */
+  if (opts.busy || (active_call (phone, call) != NULL && g_strcmp0 (opts.waiting, "decline") == 0))
+    {
+      zv_call_decline (call);
+      return;
+    }
+  if (opts.ring > 0)
+    g_timeout_add_seconds ((guint) opts.ring, ring_done_cb, g_object_ref (call));
+  else
+    answer_now (phone, call);
 }
 
 #ifdef G_OS_UNIX
@@ -292,8 +708,8 @@ on_signal (gpointer user_data)
 {
   Phone *phone = user_data;
 
-  if (phone->call != NULL)
-    zv_call_hangup (phone->call);
+  for (guint i = phone->live->len; i > 0; i--)
+    zv_call_hangup (g_ptr_array_index (phone->live, i - 1));
   g_main_loop_quit (phone->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -307,12 +723,17 @@ shutdown_phone (Phone *phone)
 
   if (phone->error != NULL)
     status = phone_fail (phone->error->message);
+  /* Quality reports still on their way. */
+  while (phone->reports_pending > 0)
+    g_main_context_iteration (NULL, TRUE);
   if (phone->sip != NULL)
     {
       zv_sip_account_shutdown_async (phone->sip, NULL, store_result, &result);
       zv_sip_account_shutdown_finish (phone->sip, wait_for (&result), NULL);
     }
   g_clear_object (&phone->call);
+  g_clear_object (&phone->transfer_leg);
+  g_clear_pointer (&phone->live, g_ptr_array_unref);
   g_clear_object (&phone->sip);
   g_clear_error (&phone->error);
   g_clear_pointer (&phone->loop, g_main_loop_unref);
@@ -326,13 +747,28 @@ start_phone (Phone          *phone,
 {
   const char *expires = g_getenv ("ZVENO_SIP_EXPIRES");
 
+  const char *session = g_getenv ("ZVENO_SESSION_EXPIRES");
+
   phone->loop = g_main_loop_new (NULL, FALSE);
+  phone->live = g_ptr_array_new_with_free_func (g_object_unref);
+  phone->account = source->account;
   phone->sip = load_account (source, caller_id, &phone->error);
   if (phone->sip == NULL)
     return FALSE;
+  if (opts.srtp)
+    zv_sip_account_set_srtp_required (phone->sip, TRUE);
   /* Tests ask for short registrations to see the refresh happen. */
   if (expires != NULL)
     zv_sip_account_set_expires (phone->sip, (guint) g_ascii_strtoull (expires, NULL, 10));
+  /* ... and short session timers ("EXPIRES" or "EXPIRES:MIN_SE") to see refreshes in seconds. */
+  if (session != NULL)
+    {
+      char *end = NULL;
+      guint64 interval = g_ascii_strtoull (session, &end, 10);
+      guint64 min_se = end != NULL && *end == ':' ? g_ascii_strtoull (end + 1, NULL, 10) : interval;
+
+      zv_sip_account_set_session_timer (phone->sip, (guint) interval, (guint) MIN (min_se, G_MAXUINT));
+    }
   g_signal_connect (phone->sip, "notify::state", G_CALLBACK (on_account_state), phone);
   g_signal_connect (phone->sip, "registered", G_CALLBACK (on_registered), phone);
 #ifdef G_OS_UNIX
@@ -360,11 +796,14 @@ zv_cli_phone_call (ZvCliSipSource *source,
   phone.need_registration = FALSE;
   phone.call = zv_call_new_outgoing (phone.sip, uri, chosen_id);
   g_object_set_data (G_OBJECT (phone.call), "zv-phone", &phone);
+  phone.play = play;
   zv_call_set_media_files (phone.call, play, record, FALSE);
-  g_signal_connect (phone.call, "notify::state", G_CALLBACK (on_call_state), &phone);
+  watch_call (&phone, phone.call);
   g_signal_connect (phone.call, "notify::state", G_CALLBACK (on_call_state_for_duration), &remaining);
   if (!zv_call_start (phone.call, &phone.error))
     return shutdown_phone (&phone);
+  if (opts.cancel_after >= 0)
+    g_timeout_add_seconds ((guint) opts.cancel_after, cancel_cb, g_object_ref (phone.call));
   printf ("calling: %s%s%s\n", uri, chosen_id != NULL ? " as " : "", chosen_id != NULL ? chosen_id : "");
   fflush (stdout);
   g_main_loop_run (phone.loop);

@@ -14,7 +14,12 @@ typedef struct {
   const char *sip_user;
   const char *sip_proxy;
   char       *sip_password;
+  const char *sip_ca_file;  /* --sip-ca-file, else the account's company CA */
 } ZvCliSipSource;
+
+const GOptionEntry *zv_cli_phone_call_entries   (void);
+const GOptionEntry *zv_cli_phone_answer_entries (void);
+void                zv_cli_phone_set_dtmf       (const char *digits);
 
 int zv_cli_phone_call   (ZvCliSipSource *source,
                          const char     *uri,

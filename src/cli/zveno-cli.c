@@ -20,6 +20,7 @@
 
 #include "zv-account.h"
 #include "zv-cli-phone.h"
+#include "zv-dtmf.h"
 #include "zv-error.h"
 #include "zv-events.h"
 #include "zv-json.h"
@@ -591,6 +592,47 @@ print_json (JsonBuilder *builder)
   g_print ("%s\n", text);
 }
 
+/* How one column of a result row reads in --json output (docs/cli.md fixes the names). */
+typedef enum {
+  JSON_INT,
+  JSON_INT_OR_NULL,
+  JSON_TEXT,
+  JSON_TEXT_OR_NULL,
+  JSON_BOOL,
+} JsonKind;
+
+typedef struct {
+  const char *member;
+  int         column;
+  JsonKind    kind;
+} JsonColumn;
+
+/* One result row as a JSON object: the --json printers of chats and history are this and a table. */
+static void
+add_row_object (JsonBuilder      *builder,
+                sqlite3_stmt     *stmt,
+                const JsonColumn *columns,
+                gsize             n_columns)
+{
+  json_builder_begin_object (builder);
+  for (gsize i = 0; i < n_columns; i++)
+    {
+      int c = columns[i].column;
+      JsonKind kind = columns[i].kind;
+
+      json_builder_set_member_name (builder, columns[i].member);
+      if ((kind == JSON_INT_OR_NULL || kind == JSON_TEXT_OR_NULL) && sqlite3_column_type (stmt, c) == SQLITE_NULL)
+        json_builder_add_null_value (builder);
+      else if (kind == JSON_INT || kind == JSON_INT_OR_NULL)
+        json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, c));
+      else if (kind == JSON_BOOL)
+        json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, c) != 0);
+      else
+        json_builder_add_string_value (builder, zv_db_column_text (stmt, c));
+    }
+  json_builder_end_object (builder);
+}
+
 static int
 cmd_status (Cli *cli, int argc, char **argv)
 {
@@ -604,6 +646,7 @@ cmd_status (Cli *cli, int argc, char **argv)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   ZvStore *store;
   g_autofree char *token = NULL;
+  gint64 n_chats = 0, n_messages = 0, n_contacts = 0, n_pending = 0;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -613,7 +656,14 @@ cmd_status (Cli *cli, int argc, char **argv)
 
   store = zv_account_get_store (cli->account);
   if (store != NULL)
-    token = zv_store_get_meta (store, "sync_token");
+    {
+      token = zv_store_get_meta (store, "sync_token");
+      /* One count each, for the JSON and the sentence alike. */
+      n_chats = count_rows (store, "SELECT count(*) FROM chats");
+      n_messages = count_rows (store, "SELECT count(*) FROM messages WHERE state = 'sent'");
+      n_contacts = count_rows (store, "SELECT count(*) FROM users");
+      n_pending = count_rows (store, "SELECT count(*) FROM outbox");
+    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "signed_in");
@@ -625,13 +675,13 @@ cmd_status (Cli *cli, int argc, char **argv)
   json_builder_set_member_name (builder, "user_id");
   json_builder_add_int_value (builder, zv_account_get_user_id (cli->account));
   json_builder_set_member_name (builder, "chats");
-  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM chats") : 0);
+  json_builder_add_int_value (builder, n_chats);
   json_builder_set_member_name (builder, "messages");
-  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM messages WHERE state = 'sent'") : 0);
+  json_builder_add_int_value (builder, n_messages);
   json_builder_set_member_name (builder, "contacts");
-  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM users") : 0);
+  json_builder_add_int_value (builder, n_contacts);
   json_builder_set_member_name (builder, "outbox_pending");
-  json_builder_add_int_value (builder, store ? count_rows (store, "SELECT count(*) FROM outbox") : 0);
+  json_builder_add_int_value (builder, n_pending);
   json_builder_set_member_name (builder, "sync_token");
   json_builder_add_string_value (builder, token);
   json_builder_end_object (builder);
@@ -642,10 +692,10 @@ cmd_status (Cli *cli, int argc, char **argv)
     g_print ("%s\n", _("Not signed in"));
   else
     {
-      g_autofree char *chats = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM chats"));
-      g_autofree char *messages = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM messages WHERE state = 'sent'"));
-      g_autofree char *contacts = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM users"));
-      g_autofree char *pending = g_strdup_printf ("%" G_GINT64_FORMAT, count_rows (store, "SELECT count(*) FROM outbox"));
+      g_autofree char *chats = g_strdup_printf ("%" G_GINT64_FORMAT, n_chats);
+      g_autofree char *messages = g_strdup_printf ("%" G_GINT64_FORMAT, n_messages);
+      g_autofree char *contacts = g_strdup_printf ("%" G_GINT64_FORMAT, n_contacts);
+      g_autofree char *pending = g_strdup_printf ("%" G_GINT64_FORMAT, n_pending);
 
       /* The numbers are formatted outside the message: xgettext cannot read G_GINT64_FORMAT. */
       g_print (_("%s on %s: %s chats, %s messages, %s contacts, %s waiting to be sent\n"),
@@ -698,31 +748,14 @@ cmd_chats (Cli *cli, int argc, char **argv)
   json_builder_begin_array (builder);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
+      static const JsonColumn chat_columns[] = {
+        { "id", 0, JSON_INT }, { "type", 1, JSON_TEXT }, { "title", 6, JSON_TEXT }, { "name", 2, JSON_TEXT },
+        { "unread", 3, JSON_INT }, { "last_activity", 4, JSON_INT }, { "limited", 5, JSON_BOOL },
+        { "muted", 7, JSON_BOOL }, { "pinned", 8, JSON_BOOL }, { "external", 9, JSON_BOOL },
+      };
+
       if (as_json)
-        {
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
-          json_builder_set_member_name (builder, "type");
-          json_builder_add_string_value (builder, zv_db_column_text (stmt, 1));
-          json_builder_set_member_name (builder, "title");
-          json_builder_add_string_value (builder, zv_db_column_text (stmt, 6));
-          json_builder_set_member_name (builder, "name");
-          json_builder_add_string_value (builder, zv_db_column_text (stmt, 2));
-          json_builder_set_member_name (builder, "unread");
-          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 3));
-          json_builder_set_member_name (builder, "last_activity");
-          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
-          json_builder_set_member_name (builder, "limited");
-          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
-          json_builder_set_member_name (builder, "muted");
-          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 7) != 0);
-          json_builder_set_member_name (builder, "pinned");
-          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 8) != 0);
-          json_builder_set_member_name (builder, "external");
-          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 9) != 0);
-          json_builder_end_object (builder);
-        }
+        add_row_object (builder, stmt, chat_columns, G_N_ELEMENTS (chat_columns));
       else
         {
           g_autofree char *when = format_time (sqlite3_column_int64 (stmt, 4));
@@ -783,38 +816,14 @@ cmd_history (Cli *cli, int argc, char **argv)
   json_builder_begin_array (builder);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
+      static const JsonColumn message_columns[] = {
+        { "id", 0, JSON_INT }, { "sender_id", 1, JSON_INT }, { "text", 2, JSON_TEXT },
+        { "created_at", 3, JSON_INT }, { "edited_at", 4, JSON_INT_OR_NULL }, { "deleted", 5, JSON_BOOL },
+        { "state", 6, JSON_TEXT }, { "reply_to", 7, JSON_INT_OR_NULL }, { "client_id", 8, JSON_TEXT_OR_NULL },
+      };
+
       if (as_json)
-        {
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
-          json_builder_set_member_name (builder, "sender_id");
-          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 1));
-          json_builder_set_member_name (builder, "text");
-          json_builder_add_string_value (builder, zv_db_column_text (stmt, 2));
-          json_builder_set_member_name (builder, "created_at");
-          json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 3));
-          json_builder_set_member_name (builder, "edited_at");
-          if (sqlite3_column_type (stmt, 4) == SQLITE_NULL)
-            json_builder_add_null_value (builder);
-          else
-            json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
-          json_builder_set_member_name (builder, "deleted");
-          json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
-          json_builder_set_member_name (builder, "state");
-          json_builder_add_string_value (builder, zv_db_column_text (stmt, 6));
-          json_builder_set_member_name (builder, "reply_to");
-          if (sqlite3_column_type (stmt, 7) == SQLITE_NULL)
-            json_builder_add_null_value (builder);
-          else
-            json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 7));
-          json_builder_set_member_name (builder, "client_id");
-          if (sqlite3_column_type (stmt, 8) == SQLITE_NULL)
-            json_builder_add_null_value (builder);
-          else
-            json_builder_add_string_value (builder, zv_db_column_text (stmt, 8));
-          json_builder_end_object (builder);
-        }
+        add_row_object (builder, stmt, message_columns, G_N_ELEMENTS (message_columns));
       else
         {
           g_autofree char *when = format_time (sqlite3_column_int64 (stmt, 3));
@@ -1213,7 +1222,7 @@ cmd_call (Cli *cli, int argc, char **argv)
 {
   ZvCliSipSource source = { 0 };
   g_autofree char *record = NULL, *play = NULL, *caller_id = NULL, *dtmf = NULL;
-  g_autofree char *sip_user = NULL, *sip_proxy = NULL;
+  g_autofree char *sip_user = NULL, *sip_proxy = NULL, *sip_ca_file = NULL;
   gboolean password_stdin = FALSE;
   int duration = 10;
   int status;
@@ -1226,20 +1235,24 @@ cmd_call (Cli *cli, int argc, char **argv)
     { "sip-user", 0, 0, G_OPTION_ARG_STRING, &sip_user, N_("Standalone SIP account, e.g. sip:anna@example.com"), "URI" },
     { "sip-proxy", 0, 0, G_OPTION_ARG_STRING, &sip_proxy, N_("Standalone SIP proxy, e.g. sip:pbx.example.com:5060;transport=tcp"), "URI" },
     { "sip-password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the standalone SIP password from standard input"), NULL },
+    { "sip-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &sip_ca_file, N_("Trust this CA certificate (PEM) for SIP over TLS (default: the account’s company CA)"), "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("URI — call a SIP address"));
   g_autoptr(GError) error = NULL;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, zv_cli_phone_call_entries (), GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail ("%s", error->message);
   if (argc != 2)
     return fail ("%s", _("usage: zveno-cli call URI [--duration S] [--record WAV] [--play WAV] [--dtmf DIGITS] [--caller-id NUMBER]"));
-  if (dtmf != NULL)
-    return fail ("%s", _("--dtmf is not available in this version."));
+  if (dtmf != NULL && !zv_dtmf_check_digits (dtmf, &error))
+    return fail ("%s", error->message);
+  zv_cli_phone_set_dtmf (dtmf);
   source.sip_user = sip_user;
   source.sip_proxy = sip_proxy;
+  source.sip_ca_file = sip_ca_file;
   if (!phone_source (cli, &source, password_stdin, &error))
     return fail ("%s", error->message);
   status = zv_cli_phone_call (&source, argv[1], duration, record, play, caller_id);
@@ -1252,7 +1265,7 @@ cmd_answer (Cli *cli, int argc, char **argv)
 {
   ZvCliSipSource source = { 0 };
   g_autofree char *record = NULL, *play = NULL;
-  g_autofree char *sip_user = NULL, *sip_proxy = NULL;
+  g_autofree char *sip_user = NULL, *sip_proxy = NULL, *sip_ca_file = NULL;
   gboolean password_stdin = FALSE, echo = FALSE;
   int count = 0;
   int status;
@@ -1264,18 +1277,21 @@ cmd_answer (Cli *cli, int argc, char **argv)
     { "sip-user", 0, 0, G_OPTION_ARG_STRING, &sip_user, N_("Standalone SIP account, e.g. sip:anna@example.com"), "URI" },
     { "sip-proxy", 0, 0, G_OPTION_ARG_STRING, &sip_proxy, N_("Standalone SIP proxy, e.g. sip:pbx.example.com:5060;transport=tcp"), "URI" },
     { "sip-password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the standalone SIP password from standard input"), NULL },
+    { "sip-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &sip_ca_file, N_("Trust this CA certificate (PEM) for SIP over TLS (default: the account’s company CA)"), "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("— register and answer incoming calls"));
   g_autoptr(GError) error = NULL;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, zv_cli_phone_answer_entries (), GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail ("%s", error->message);
   if (argc != 1)
     return fail ("%s", _("usage: zveno-cli answer [--count N] [--echo] [--play WAV] [--record WAV]"));
   source.sip_user = sip_user;
   source.sip_proxy = sip_proxy;
+  source.sip_ca_file = sip_ca_file;
   if (!phone_source (cli, &source, password_stdin, &error))
     return fail ("%s", error->message);
   status = zv_cli_phone_answer (&source, count, echo, play, record);

@@ -142,6 +142,13 @@ zv_account_set_ca_file (ZvAccount  *self,
   self->ca_file = g_strdup (ca_file);
 }
 
+/* The company CA this account trusts (set, or remembered from sign-in): SIP over TLS uses it too. */
+const char *
+zv_account_get_ca_file (ZvAccount *self)
+{
+  return self->ca_file;
+}
+
 static gboolean
 make_api (ZvAccount  *self,
           GError    **error)

@@ -29,6 +29,7 @@ ZvStore      *zv_account_get_store        (ZvAccount            *self);
 ZvApi        *zv_account_get_api          (ZvAccount            *self);
 void          zv_account_set_ca_file      (ZvAccount            *self,
                                            const char           *ca_file);
+const char   *zv_account_get_ca_file      (ZvAccount            *self);
 
 void          zv_account_restore_async    (ZvAccount            *self,
                                            GCancellable         *cancellable,

@@ -58,16 +58,23 @@ call_free (Call *call)
   g_free (call);
 }
 
-/* ZVENO_HTTP_TIMEOUT (seconds) shortens the I/O timeout for tests and for IT's scripts. */
-static guint
-io_timeout (void)
+guint
+zv_api_seconds_from_env (const char *variable,
+                         guint       fallback)
 {
-  const char *env = g_getenv ("ZVENO_HTTP_TIMEOUT");
+  const char *env = g_getenv (variable);
   guint64 value;
 
   if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 3600, &value, NULL))
     return (guint) value;
-  return DEFAULT_TIMEOUT_S;
+  return fallback;
+}
+
+/* ZVENO_HTTP_TIMEOUT (seconds) shortens the I/O timeout for tests and for IT's scripts. */
+static guint
+io_timeout (void)
+{
+  return zv_api_seconds_from_env ("ZVENO_HTTP_TIMEOUT", DEFAULT_TIMEOUT_S);
 }
 
 static SoupSession *

@@ -13,6 +13,10 @@ G_DECLARE_FINAL_TYPE (ZvApi, zv_api, ZV, API, GObject)
 
 ZvApi       *zv_api_new                  (const char           *base_url);
 const char  *zv_api_get_base_url         (ZvApi                *self);
+/* A number of seconds (1..3600) from the environment variable @variable, else @fallback: the
+ * timeouts tests and IT scripts shorten (ZVENO_HTTP_TIMEOUT, ZVENO_EVENTS_KEEPALIVE). */
+guint        zv_api_seconds_from_env     (const char           *variable,
+                                          guint                 fallback);
 gboolean     zv_api_set_ca_file          (ZvApi                *self,
                                           const char           *path,
                                           GError              **error);

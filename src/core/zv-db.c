@@ -9,7 +9,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +37,8 @@ zv_db_set_error (ZvDb    *self,
   int code = sqlite3_extended_errcode (self->db);
   ZvDbError domain_code;
 
+  int os_error = sqlite3_system_errno (self->db);
+
   switch (code & 0xff)
     {
     case SQLITE_BUSY:
@@ -44,6 +48,16 @@ zv_db_set_error (ZvDb    *self,
     case SQLITE_FULL:
       domain_code = ZV_DB_ERROR_FULL;
       break;
+    case SQLITE_IOERR:
+      /* Only ENOSPC becomes SQLITE_FULL: a quota (EDQUOT) or a file size limit (EFBIG) is a
+       * failed write, and by the time it is reported the OS error is usually gone (SQLite keeps
+       * errno per file, not per connection: 0 here). A failed write on a desktop is nearly always
+       * one of these, and the person can do something about them, so they are told so; the
+       * transaction was rolled back, so nothing is lost and the next sync continues. */
+      domain_code = code == SQLITE_IOERR_WRITE &&
+                    (os_error == 0 || os_error == ENOSPC || os_error == EFBIG || os_error == EDQUOT)
+                    ? ZV_DB_ERROR_FULL : ZV_DB_ERROR_FAILED;
+      break;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       domain_code = ZV_DB_ERROR_CORRUPT;
@@ -52,7 +66,13 @@ zv_db_set_error (ZvDb    *self,
       domain_code = ZV_DB_ERROR_FAILED;
       break;
     }
-  g_set_error (error, ZV_DB_ERROR, domain_code, "%s", sqlite3_errmsg (self->db));
+  if (domain_code == ZV_DB_ERROR_FULL)
+    g_set_error_literal (error, ZV_DB_ERROR, domain_code,
+                         _("Messages cannot be saved on this computer: the disk is full or refuses more "
+                           "data. Free some disk space; nothing is lost, and the next sync continues where "
+                           "this one stopped"));
+  else
+    g_set_error (error, ZV_DB_ERROR, domain_code, "%s", sqlite3_errmsg (self->db));
 }
 
 static void

@@ -9,6 +9,11 @@
  * fresh cache, resync_required, a gap, a chat joined with history) the queue waits for it, so a
  * sync page fetched earlier never overwrites a newer event.
  *
+ * A stream that goes quiet without closing (a proxy or NAT that dropped it, a hung server) is
+ * noticed by the keepalive: the client pings every KEEPALIVE_S and anything heard back (a pong, an
+ * event) proves the path; after two intervals of silence the connection is dropped and reopened
+ * from the stored seq, so nothing is lost (libsoup 3.2 pings but never times a pong out itself).
+ *
  * Connections are retried with exponential backoff and jitter (1 s doubling to 60 s), reset once a
  * connection has lasted; while the network is gone nothing is tried, and its return reconnects at
  * once. A refused upgrade (401) refreshes the token through an ordinary authenticated call first;
@@ -45,6 +50,8 @@ struct _ZvEvents
   GQueue                   queue;           /* ZvEvent*: received, not yet written */
   guint                    retry_id;
   guint                    stable_id;
+  guint                    watchdog_id;     /* checks that the stream is still heard from */
+  gint64                   heard_us;        /* monotonic time of the last frame or pong */
 
   /* borrowed */
   GNetworkMonitor         *monitor;
@@ -128,10 +135,18 @@ unref_later_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* ZVENO_EVENTS_KEEPALIVE (seconds) shortens the ping interval, and so the stall timeout, for tests. */
+static guint
+keepalive_s (void)
+{
+  return zv_api_seconds_from_env ("ZVENO_EVENTS_KEEPALIVE", KEEPALIVE_S);
+}
+
 static void
 drop_connection (ZvEvents *self)
 {
   g_clear_handle_id (&self->stable_id, g_source_remove);
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
   if (self->connection == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->connection, self);
@@ -464,6 +479,7 @@ on_message (SoupWebsocketConnection *connection,
   gsize length;
   const char *text = g_bytes_get_data (message, &length);
 
+  self->heard_us = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
   root = zv_json_parse (text, length, &error);
@@ -568,6 +584,29 @@ on_closed (SoupWebsocketConnection *connection,
   schedule_retry (self);
 }
 
+static void
+on_pong (SoupWebsocketConnection *connection,
+         GBytes                  *message,
+         ZvEvents                *self)
+{
+  self->heard_us = g_get_monotonic_time ();
+}
+
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+  ZvEvents *self = user_data;
+
+  if (g_get_monotonic_time () - self->heard_us <= 2 * (gint64) keepalive_s () * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+  self->watchdog_id = 0;
+  g_debug ("The event stream has been silent for %u s: reconnecting", 2 * keepalive_s ());
+  self->stats.stalls++;
+  drop_connection (self);
+  schedule_retry (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 stable_cb (gpointer user_data)
 {
@@ -641,11 +680,14 @@ connected_cb (GObject      *object,
   self->connection = connection;
   self->auth_retried = FALSE;
   self->stats.connects++;
-  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_S);
+  soup_websocket_connection_set_keepalive_interval (connection, keepalive_s ());
   soup_websocket_connection_set_max_incoming_payload_size (connection, 4 * 1024 * 1024);
   g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (connection, "pong", G_CALLBACK (on_pong), self);
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
   self->stable_id = g_timeout_add_seconds (STABLE_S, stable_cb, self);
+  self->heard_us = g_get_monotonic_time ();
+  self->watchdog_id = g_timeout_add_seconds (keepalive_s (), watchdog_cb, self);
   set_state (self, ZV_EVENTS_STATE_CONNECTED);
 }
 

@@ -25,6 +25,7 @@ typedef struct {
   guint   syncs;         /* sync runs the stream asked for (initial, resync, gaps, joined chats) */
   guint   resyncs;       /* resync_required received */
   guint   gaps;          /* events that referred to what the cache lacked */
+  guint   stalls;        /* connections dropped because the stream went silent */
 } ZvEventsStats;
 
 #define ZV_TYPE_EVENTS (zv_events_get_type ())

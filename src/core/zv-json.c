@@ -23,6 +23,49 @@ bad_member (GError     **error,
   return FALSE;
 }
 
+/* json-glib's scanner takes escapes JSON does not have (octal "\202" becomes the byte 0x82), so
+ * valid UTF-8 input can still give strings that are not UTF-8: found by fuzz-json. Every member
+ * name and string is checked once here, so nothing downstream (the cache, Pango) ever sees one.
+ * zveno-server checks request bodies with it too: a message stored with such a string would make
+ * every page that carries it unreadable to every member's client. */
+gboolean
+zv_json_node_is_utf8 (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          if (!g_utf8_validate (name, -1, NULL) || !zv_json_node_is_utf8 (member))
+            return FALSE;
+        return TRUE;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (!zv_json_node_is_utf8 (json_array_get_element (array, i)))
+            return FALSE;
+        return TRUE;
+      }
+
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) != G_TYPE_STRING ||
+             g_utf8_validate (json_node_get_string (node), -1, NULL);
+
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
 /* Parses a whole answer; its top level must be an object. */
 JsonNode *
 zv_json_parse (const char  *data,
@@ -50,6 +93,12 @@ zv_json_parse (const char  *data,
     {
       g_set_error_literal (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
                            _("The server's answer is not a JSON object"));
+      return NULL;
+    }
+  if (!zv_json_node_is_utf8 (root))
+    {
+      g_set_error_literal (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE,
+                           _("The server's answer is not valid UTF-8 text"));
       return NULL;
     }
   return json_node_ref (root);

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 JsonNode    *zv_json_parse               (const char  *data,
                                           gsize        length,
                                           GError     **error);
+gboolean     zv_json_node_is_utf8        (JsonNode    *node);
 gboolean     zv_json_get_int             (JsonObject  *object,
                                           const char  *member,
                                           gint64      *out,

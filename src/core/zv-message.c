@@ -28,6 +28,7 @@ struct _ZvMessage
   ZvMessageState  state;
   gboolean        deleted;
   gboolean        outgoing;
+  gboolean        read;
 };
 
 G_DEFINE_FINAL_TYPE (ZvMessage, zv_message, G_TYPE_OBJECT)
@@ -53,6 +54,7 @@ enum {
   PROP_ATTACHMENTS,
   PROP_REACTIONS,
   PROP_OUTGOING,
+  PROP_READ,
   N_PROPS
 };
 
@@ -98,6 +100,7 @@ zv_message_get_property (GObject    *object,
     case PROP_ATTACHMENTS: g_value_set_string (value, self->attachments); break;
     case PROP_REACTIONS:   g_value_set_string (value, self->reactions); break;
     case PROP_OUTGOING:    g_value_set_boolean (value, self->outgoing); break;
+    case PROP_READ:        g_value_set_boolean (value, self->read); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -132,6 +135,8 @@ zv_message_class_init (ZvMessageClass *klass)
   properties[PROP_REACTIONS] = g_param_spec_string ("reactions", NULL, NULL, NULL, flags);
   /* Sent by the signed-in user. */
   properties[PROP_OUTGOING] = g_param_spec_boolean ("outgoing", NULL, NULL, FALSE, flags);
+  /* Another member's read marker is at or past it (the sender's own marker does not count). */
+  properties[PROP_READ] = g_param_spec_boolean ("read", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -179,6 +184,7 @@ zv_message_new_from_row (sqlite3_stmt *stmt,
   self->attachments = dup_column (stmt, 11, "[]");
   self->reactions = dup_column (stmt, 12, "[]");
   self->outgoing = self->sender_id == self_id;
+  self->read = sqlite3_column_int (stmt, 13) != 0;
   return self;
 }
 
@@ -260,6 +266,12 @@ zv_message_update_from (ZvMessage *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
       changed = TRUE;
     }
+  if (self->read != other->read)
+    {
+      self->read = other->read;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ]);
+      changed = TRUE;
+    }
   g_object_thaw_notify (G_OBJECT (self));
 
   return changed;
@@ -285,3 +297,4 @@ ZvMessageState zv_message_get_state       (ZvMessage *self) { g_return_val_if_fa
 const char    *zv_message_get_attachments (ZvMessage *self) { g_return_val_if_fail (ZV_IS_MESSAGE (self), NULL); return self->attachments; }
 const char    *zv_message_get_reactions   (ZvMessage *self) { g_return_val_if_fail (ZV_IS_MESSAGE (self), NULL); return self->reactions; }
 gboolean       zv_message_get_outgoing    (ZvMessage *self) { g_return_val_if_fail (ZV_IS_MESSAGE (self), FALSE); return self->outgoing; }
+gboolean       zv_message_get_read        (ZvMessage *self) { g_return_val_if_fail (ZV_IS_MESSAGE (self), FALSE); return self->read; }

@@ -33,11 +33,14 @@ ZvMessageState  zv_message_get_state        (ZvMessage     *self);
 const char     *zv_message_get_attachments  (ZvMessage     *self);
 const char     *zv_message_get_reactions    (ZvMessage     *self);
 gboolean        zv_message_get_outgoing     (ZvMessage     *self);
+gboolean        zv_message_get_read         (ZvMessage     *self);
 
 /* For ZvMessageList. */
 #define ZV_MESSAGE_SELECT \
   "SELECT m.id, m.chat_id, m.sender_id, u.name, m.client_id, m.text, m.reply_to, m.created_at, " \
-  "m.edited_at, m.deleted, m.state, m.attachments, m.reactions " \
+  "m.edited_at, m.deleted, m.state, m.attachments, m.reactions, " \
+  "EXISTS (SELECT 1 FROM read_markers r WHERE r.chat_id = m.chat_id AND r.user_id <> m.sender_id " \
+  "AND r.message_id >= m.id) " \
   "FROM messages m LEFT JOIN users u ON u.id = m.sender_id "
 
 ZvMessage      *zv_message_new_from_row     (sqlite3_stmt  *stmt,

@@ -129,3 +129,38 @@ CREATE INDEX chats_pinned_activity_idx ON chats (pinned DESC, last_activity DESC
 -- may pick the same id, and a server may send both messages.
 DROP INDEX messages_client_idx;
 CREATE UNIQUE INDEX messages_client_idx ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
+
+-- migration 4
+-- Every other member's read marker per chat (the user's own stays in chats.read_up_to), from the
+-- sync's read_markers and the read_marker event: one's own message shows "read" once any other
+-- member's marker is at or past it. A cache synced before this migration learns each marker when
+-- it next moves.
+CREATE TABLE read_markers (
+  chat_id    INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+  user_id    INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  PRIMARY KEY (chat_id, user_id)
+) WITHOUT ROWID;
+
+-- migration 5
+-- The call history (ZvCallHistory): the server's records (GET /calls, call.updated) and the calls
+-- made or taken on this computer that the server has not acknowledged yet (reported = 0, ids from
+-- 2^52 up as for outbox messages); the server's copy replaces such a row by sip_call_id. Times in
+-- ms; duration in seconds from the answer. Missed calls newer than meta "calls_seen_at" count as new.
+CREATE TABLE calls (
+  id          INTEGER PRIMARY KEY,
+  sip_call_id TEXT NOT NULL UNIQUE,
+  direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  peer_number TEXT NOT NULL DEFAULT '',
+  peer_name   TEXT NOT NULL DEFAULT '',
+  caller_id   TEXT NOT NULL DEFAULT '',
+  status      TEXT NOT NULL CHECK (status IN ('answered', 'missed', 'rejected', 'busy', 'failed')),
+  started_at  INTEGER NOT NULL,
+  answered_at INTEGER,
+  ended_at    INTEGER,
+  duration    INTEGER NOT NULL DEFAULT 0,
+  outcome     TEXT NOT NULL DEFAULT '',
+  notes       TEXT NOT NULL DEFAULT '',
+  reported    INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX calls_started_idx ON calls (started_at DESC, id DESC);

@@ -369,7 +369,28 @@ apply_read_marker (ZvDb            *db,
       !zv_json_get_int (marker, "message_id", &message_id, error))
     return FALSE;
   if (user_id != me)
-    return TRUE;   /* others' read state shows per message later; the chat list needs only ours */
+    {
+      /* Another member read up to here: one's own messages at or before it show as read. Markers
+       * only move forward; one for a chat this cache does not hold is of no use. */
+      stmt = zv_db_prepare (db,
+                            "INSERT INTO read_markers (chat_id, user_id, message_id) "
+                            "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM chats WHERE id = ?1) "
+                            "ON CONFLICT (chat_id, user_id) DO UPDATE SET message_id = excluded.message_id "
+                            "WHERE excluded.message_id > read_markers.message_id", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, chat_id);
+      sqlite3_bind_int64 (stmt, 2, user_id);
+      sqlite3_bind_int64 (stmt, 3, message_id);
+      if (!step (db, stmt, error))
+        return FALSE;
+      if (sqlite3_changes (zv_db_handle (db)) > 0)
+        {
+          changes->flags |= ZV_STORE_CHANGED_MESSAGES;
+          zv_store_changes_add_chat (changes, chat_id);
+        }
+      return TRUE;
+    }
 
   /* Read on another device: what is left unread is what we hold above the marker from others. */
   stmt = zv_db_prepare (db,

@@ -1,11 +1,16 @@
 /* zv-call.c: one phone call: the SIP dialog (a nua handle) and its audio (ZvMediaSession).
  *
  * Outgoing: INVITE with our SDP offer through the account's proxy (digest auth when challenged),
- * 180/183 ring, 200 carries the answer, nua ACKs, the audio starts. Incoming: the account hands
- * over the INVITE; an offer we cannot use is refused with 488 at once, otherwise we ring (180) until
- * zv_call_answer() sends 200 with our answer. Either side ends it with BYE (or CANCEL before the
- * answer). The call's company caller id goes out as the From display name and in
- * P-Preferred-Identity (RFC 3325), which the company proxy checks against the account. */
+ * 180/183 ring (one with SDP starts the audio at once: early media, RFC 3960), 200 carries the
+ * answer, nua ACKs, the audio starts. Hanging up before the answer sends CANCEL and the call ends
+ * with the INVITE's final answer. Incoming: the account hands over the INVITE; an offer we cannot
+ * use is refused with 488 at once, otherwise we ring (180) until zv_call_answer() sends 200 with
+ * our answer, or zv_call_decline() 486. Either side ends it with BYE. The company caller id goes
+ * out as the From display name and in P-Preferred-Identity (RFC 3325).
+ *
+ * The rest of ZvCall lives in zv-call-session.c (hold and resume, re-INVITEs, session timers, a
+ * far end that goes quiet) and zv-call-transfer.c (REFER, Replaces); zv-call-private.h is what
+ * they share. The media section at the end of this file: DTMF, mute, statistics, SRTP. */
 #define G_LOG_DOMAIN "zveno-phone"
 
 #include "config.h"
@@ -13,11 +18,15 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "zv-media-session.h"
-#include "zv-sdp.h"
-#include "zv-sip-private.h"
+#include "zv-call-private.h"
+
+#include <stdlib.h>
 
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/url.h>
+
+/* How long a CANCELled INVITE may wait for its final answer (487) before we call it over. */
+#define CANCEL_WAIT_SECONDS 4
 
 G_DEFINE_ENUM_TYPE (ZvCallState, zv_call_state,
                     G_DEFINE_ENUM_VALUE (ZV_CALL_STATE_NEW, "new"),
@@ -26,48 +35,40 @@ G_DEFINE_ENUM_TYPE (ZvCallState, zv_call_state,
                     G_DEFINE_ENUM_VALUE (ZV_CALL_STATE_ACTIVE, "active"),
                     G_DEFINE_ENUM_VALUE (ZV_CALL_STATE_ENDED, "ended"))
 
-struct _ZvCall
-{
-  GObject         parent_instance;
-
-  /* owned */
-  char           *remote_uri;
-  char           *caller_id;
-  char           *play_file;
-  char           *record_file;
-  ZvSdp          *remote_sdp;
-  ZvMediaSession *media;
-  GError         *error;
-
-  /* borrowed: the account outlives its calls' handles (it holds a ref while one exists) */
-  ZvSipAccount   *account;
-  nua_handle_t   *nh;
-
-  ZvCallState     state;
-  gboolean        incoming;
-  gboolean        echo;
-  guint           auth_tries;
-  guint64         session_id;
-  gint64          invite_time;
-  gint64          active_time;
-  gint64          end_time;
-};
+G_DEFINE_ENUM_TYPE (ZvCallEndReason, zv_call_end_reason,
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_HANGUP, "hangup"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_REMOTE_HANGUP, "remote-hangup"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_BUSY, "busy"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_DECLINED, "declined"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_CANCELLED, "cancelled"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_NOT_FOUND, "not-found"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_NOT_ACCEPTABLE, "not-acceptable"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_UNREACHABLE, "unreachable"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_NO_RESPONSE, "no-response"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_TRANSFERRED, "transferred"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_REPLACED, "replaced"),
+                    G_DEFINE_ENUM_VALUE (ZV_CALL_END_FAILED, "failed"))
 
 G_DEFINE_FINAL_TYPE (ZvCall, zv_call, G_TYPE_OBJECT)
 
+static GParamSpec *properties[N_PROPS];
+
 enum {
-  PROP_0,
-  PROP_STATE,
-  N_PROPS
+  SIGNAL_TRANSFER_PROGRESS,
+  SIGNAL_TRANSFERRED,
+  N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
 
 static void
 zv_call_dispose (GObject *object)
 {
   ZvCall *self = ZV_CALL (object);
 
+  g_clear_handle_id (&self->cancel_timeout, g_source_remove);
   if (self->media != NULL)
     zv_media_session_stop (self->media);
   g_clear_object (&self->media);
@@ -85,6 +86,12 @@ zv_call_finalize (GObject *object)
   g_free (self->record_file);
   g_clear_pointer (&self->remote_sdp, zv_sdp_free);
   g_clear_error (&self->error);
+  g_free (self->refer_event);
+  g_free (self->replaces_header);
+  g_clear_object (&self->referred_by);
+  if (self->dtmf_info_queue != NULL)
+    g_string_free (self->dtmf_info_queue, TRUE);
+  g_free (self->sip_call_id);
   G_OBJECT_CLASS (zv_call_parent_class)->finalize (object);
 }
 
@@ -101,8 +108,15 @@ zv_call_get_property (GObject    *object,
     case PROP_STATE:
       g_value_set_enum (value, self->state);
       break;
+    case PROP_ON_HOLD:
+      g_value_set_boolean (value, self->on_hold);
+      break;
+    case PROP_REMOTE_HOLD:
+      g_value_set_boolean (value, self->remote_hold);
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!zv_call_get_media_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -118,13 +132,36 @@ zv_call_class_init (ZvCallClass *klass)
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, ZV_TYPE_CALL_STATE, ZV_CALL_STATE_NEW,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* We hold the far end (our last description said sendonly or inactive, and it was accepted). */
+  properties[PROP_ON_HOLD] =
+    g_param_spec_boolean ("on-hold", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The far end holds us (its description says sendonly or inactive). */
+  properties[PROP_REMOTE_HOLD] =
+    g_param_spec_boolean ("remote-hold", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* ZvCall::transfer-progress (int status, const char *phrase): how the transfer of this call is
+   * going, from the NOTIFYs of the far end (or the refusal of our REFER). 1xx: under way; 2xx:
+   * done, the call ends as "transferred"; 3xx and up: failed, the call goes on. */
+  signals[SIGNAL_TRANSFER_PROGRESS] =
+    g_signal_new ("transfer-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+  /* ZvCall::transferred (ZvCall *new_call): the far end transferred us (REFER): @new_call is the
+   * call we placed to the new party, already started. */
+  signals[SIGNAL_TRANSFERRED] =
+    g_signal_new ("transferred", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, ZV_TYPE_CALL);
+  zv_call_class_init_media (object_class, N_PROPS);
 }
 
 static void
 zv_call_init (ZvCall *self)
 {
   self->session_id = (guint64) g_get_real_time ();
+  self->sdp_version = 1;
+  self->last_direction = ZV_MEDIA_SENDRECV;
 }
 
 static void
@@ -139,20 +176,63 @@ set_state (ZvCall      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
+static ZvCallEndReason
+reason_from_error (const GError *error)
+{
+  if (error == NULL || error->domain != ZV_SIP_ERROR)
+    return error == NULL ? ZV_CALL_END_HANGUP : ZV_CALL_END_FAILED;
+  switch ((ZvSipError) error->code)
+    {
+    case ZV_SIP_ERROR_BUSY: return ZV_CALL_END_BUSY;
+    case ZV_SIP_ERROR_DECLINED: return ZV_CALL_END_DECLINED;
+    case ZV_SIP_ERROR_NOT_FOUND: return ZV_CALL_END_NOT_FOUND;
+    case ZV_SIP_ERROR_NOT_ACCEPTABLE: return ZV_CALL_END_NOT_ACCEPTABLE;
+    case ZV_SIP_ERROR_CANCELLED: return ZV_CALL_END_CANCELLED;
+    case ZV_SIP_ERROR_UNREACHABLE: return ZV_CALL_END_UNREACHABLE;
+    case ZV_SIP_ERROR_NO_RESPONSE: return ZV_CALL_END_NO_RESPONSE;
+    case ZV_SIP_ERROR_INVALID_ACCOUNT:
+    case ZV_SIP_ERROR_TRANSPORT:
+    case ZV_SIP_ERROR_AUTH_FAILED:
+    case ZV_SIP_ERROR_REJECTED:
+    case ZV_SIP_ERROR_MEDIA:
+    case ZV_SIP_ERROR_TRANSFER_FAILED:
+    default:
+      return ZV_CALL_END_FAILED;
+    }
+}
+
+
+/* Ends the call locally with @reason; @error (nullable) says more for the user. */
+void
+zv_call_finish_with_reason (ZvCall          *self,
+                            ZvCallEndReason  reason,
+                            GError          *error)
+{
+  if (self->state != ZV_CALL_STATE_ENDED)
+    self->end_reason = reason;
+  zv_call_finish (self, error);
+}
+
 /* Ends the call locally: audio off, state ENDED with @error (NULL: a normal hang-up). */
-static void
-finish (ZvCall *self,
-        GError *error)
+void
+zv_call_finish (ZvCall *self,
+                GError *error)
 {
   if (self->state == ZV_CALL_STATE_ENDED)
     {
       g_clear_error (&error);
       return;
     }
+  if (self->end_reason == ZV_CALL_END_NONE)
+    self->end_reason = reason_from_error (error);
+  /* A call placed for a REFER tells the transferor how it ended, if nobody did yet. */
+  if (self->referred_by != NULL && self->state != ZV_CALL_STATE_ACTIVE)
+    zv_call_notify_referrer (self, error != NULL ? 503 : 487, error != NULL ? "Service Unavailable" : "Request Terminated");
   if (self->error == NULL)
     self->error = error;
   else
     g_clear_error (&error);
+  g_clear_handle_id (&self->cancel_timeout, g_source_remove);
   if (self->media != NULL)
     zv_media_session_stop (self->media);
   self->end_time = g_get_monotonic_time ();
@@ -180,8 +260,11 @@ on_media_failed (ZvMediaSession *media,
   ZvCall *self = user_data;
 
   if (self->nh != NULL && self->state != ZV_CALL_STATE_ENDED)
-    nua_bye (self->nh, TAG_END ());
-  finish (self, g_error_copy (error));
+    {
+      self->bye_sent = TRUE;
+      nua_bye (self->nh, TAG_END ());
+    }
+  zv_call_finish (self, g_error_copy (error));
 }
 
 static gboolean
@@ -199,11 +282,13 @@ prepare_media (ZvCall  *self,
   zv_media_session_set_record_file (self->media, self->record_file);
   zv_media_session_set_echo (self->media, self->echo);
   g_signal_connect_object (self->media, "failed", G_CALLBACK (on_media_failed), self, 0);
+  g_signal_connect_object (self->media, "timeout", G_CALLBACK (zv_call_on_media_timeout), self, 0);
+  zv_call_connect_media (self);
   return TRUE;
 }
 
-static const char *
-local_address (ZvCall *self)
+const char *
+zv_call_local_address (ZvCall *self)
 {
   const char *local = zv_sip_account_get_local_address (self->account);
 
@@ -287,8 +372,7 @@ zv_call_start (ZvCall  *self,
       ppi = g_strdup_printf ("P-Preferred-Identity: \"%s\" <sip:%s@%s;user=phone>", self->caller_id, digits,
                              zv_sip_account_get_domain (self->account));
     }
-  offer = zv_sdp_build_offer (local_address (self), zv_media_session_get_port (self->media),
-                              self->session_id, 1);
+  offer = zv_call_build_sdp (self, NULL, ZV_MEDIA_SENDRECV);
 
   self->nh = nua_handle (nua, self, SIPTAG_TO_STR (self->remote_uri), SIPTAG_FROM_STR (from), TAG_END ());
   zv_sip_account_add_call (self->account, self);
@@ -297,6 +381,7 @@ zv_call_start (ZvCall  *self,
   nua_invite (self->nh,
               NUTAG_URL (self->remote_uri),
               TAG_IF (ppi != NULL, SIPTAG_HEADER_STR (ppi)),
+              TAG_IF (self->replaces_header != NULL, SIPTAG_HEADER_STR (self->replaces_header)),
               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
               SIPTAG_PAYLOAD_STR (offer),
               TAG_END ());
@@ -323,7 +408,7 @@ zv_call_new_incoming (ZvSipAccount *account,
   self->remote_sdp = sip != NULL && sip->sip_payload != NULL
                      ? zv_sdp_parse (sip->sip_payload->pl_data, sip->sip_payload->pl_len, &error)
                      : NULL;
-  if (self->remote_sdp == NULL)
+  if (self->remote_sdp == NULL || !zv_call_srtp_acceptable (self, self->remote_sdp, &error))
     {
       if (error == NULL)
         /* An INVITE without an offer wants ours in the 200; that is a later slice's work. */
@@ -332,7 +417,13 @@ zv_call_new_incoming (ZvSipAccount *account,
       g_debug ("refusing incoming call: %s", error->message);
       nua_respond (nh, SIP_488_NOT_ACCEPTABLE,
                    SIPTAG_WARNING_STR ("399 zveno \"no usable audio offer\""), TAG_END ());
-      finish (self, g_steal_pointer (&error));
+      zv_call_finish (self, g_steal_pointer (&error));
+      return self;
+    }
+  zv_call_choose_refresh_method (self, sip);
+  if (sip->sip_replaces != NULL)
+    {
+      zv_call_take_over_replaced (self, sip);
       return self;
     }
   set_state (self, ZV_CALL_STATE_RINGING);
@@ -357,17 +448,21 @@ zv_call_answer (ZvCall  *self,
   if (!prepare_media (self, error) || !zv_media_session_start (self->media, self->remote_sdp, error))
     {
       nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
-      finish (self, g_error_new_literal (ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio could not start.")));
+      zv_call_finish (self, g_error_new_literal (ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio could not start.")));
       return FALSE;
     }
-  answer = zv_sdp_build_answer (local_address (self), zv_media_session_get_port (self->media),
-                                self->session_id, 1, self->remote_sdp);
+  self->remote_hold = !self->remote_sdp->receives || zv_call_sdp_held_address (self->remote_sdp);
+  self->last_direction = zv_call_answer_direction (self, self->remote_sdp);
+  zv_call_sync_media_direction (self);
+  answer = zv_call_build_sdp (self, self->remote_sdp, self->last_direction);
   self->invite_time = g_get_monotonic_time ();
   nua_respond (self->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (answer),
                TAG_END ());
   set_state (self, ZV_CALL_STATE_ACTIVE);
+  if (self->remote_hold)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_HOLD]);
   return TRUE;
 }
 
@@ -378,7 +473,18 @@ zv_call_decline (ZvCall *self)
 
   if (self->incoming && self->state == ZV_CALL_STATE_RINGING && self->nh != NULL)
     nua_respond (self->nh, SIP_486_BUSY_HERE, TAG_END ());
-  finish (self, NULL);
+  zv_call_finish_with_reason (self, ZV_CALL_END_DECLINED, NULL);
+}
+
+/* No final answer to our CANCELled INVITE: the far end or the proxy is gone; the call is over. */
+static gboolean
+cancel_timeout_cb (gpointer user_data)
+{
+  ZvCall *self = user_data;
+
+  self->cancel_timeout = 0;
+  zv_call_finish_with_reason (self, ZV_CALL_END_CANCELLED, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -389,13 +495,89 @@ zv_call_hangup (ZvCall *self)
   if (self->nh != NULL)
     {
       if (self->state == ZV_CALL_STATE_ACTIVE)
-        nua_bye (self->nh, TAG_END ());
+        {
+          self->bye_sent = TRUE;
+          nua_bye (self->nh, TAG_END ());
+        }
       else if (self->incoming && self->state == ZV_CALL_STATE_RINGING)
         nua_respond (self->nh, SIP_603_DECLINE, TAG_END ());
       else if (self->state == ZV_CALL_STATE_CALLING || self->state == ZV_CALL_STATE_RINGING)
-        nua_cancel (self->nh, TAG_END ());
+        {
+          /* The call ends with the INVITE's final answer (487; a 200 that crossed the CANCEL gets
+           * a BYE): ended earlier, its transaction would still be open when the phone shuts
+           * down, and nua would try to cancel it again and wait for it. */
+          if (!self->cancel_sent)
+            {
+              self->cancel_sent = TRUE;
+              nua_cancel (self->nh, TAG_END ());
+              self->cancel_timeout = g_timeout_add_seconds (CANCEL_WAIT_SECONDS, cancel_timeout_cb, self);
+            }
+          return;
+        }
     }
-  finish (self, NULL);
+  zv_call_finish_with_reason (self, ZV_CALL_END_HANGUP, NULL);
+}
+
+/* The SDP in @sip, NULL when there is none (and @error unset) or it is unusable (@error set). */
+ZvSdp *
+zv_call_parse_body (const sip_t  *sip,
+                    GError      **error)
+{
+  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+    return NULL;
+  return zv_sdp_parse (sip->sip_payload->pl_data, sip->sip_payload->pl_len, error);
+}
+
+void
+zv_call_set_flag (ZvCall   *self,
+                  gboolean *flag,
+                  gboolean  value,
+                  guint     prop)
+{
+  if (*flag == value)
+    return;
+  *flag = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+zv_call_notify_prop (ZvCall *self,
+                     guint   prop)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+/* Our description: an offer (@offer NULL) or the answer to @offer, with @direction, our current
+ * o= version, and our SRTP key when the call is encrypted. */
+char *
+zv_call_build_sdp (ZvCall           *self,
+                   const ZvSdp      *offer,
+                   ZvMediaDirection  direction)
+{
+  const char *address = zv_call_local_address (self);
+  guint port = zv_media_session_get_port (self->media);
+
+  if (offer == NULL)
+    return zv_call_secure_sdp (self, zv_sdp_build_offer_full (address, port, self->session_id, self->sdp_version, direction),
+                       NULL);
+  return zv_call_secure_sdp (self, zv_sdp_build_answer_full (address, port, self->session_id, self->sdp_version, offer,
+                                                     direction),
+                     offer);
+}
+
+void
+zv_call_emit_transfer_progress (ZvCall     *self,
+                                int         status,
+                                const char *phrase)
+{
+  g_signal_emit (self, signals[SIGNAL_TRANSFER_PROGRESS], 0, status, phrase);
+}
+
+void
+zv_call_emit_transferred (ZvCall *self,
+                          ZvCall *next)
+{
+  g_signal_emit (self, signals[SIGNAL_TRANSFERRED], 0, next);
 }
 
 static void
@@ -405,14 +587,49 @@ on_invite_response (ZvCall      *self,
                     const sip_t *sip)
 {
   g_autoptr(GError) error = NULL;
+  ZvSdp *sdp;
 
-  if (status == 180 || status == 183)
+  if (self->state == ZV_CALL_STATE_ACTIVE)
     {
+      zv_call_on_reoffer_response (self, status, phrase, sip);
+      return;
+    }
+  if (status > 100 && status < 200 && !self->cancel_sent)
+    {
+      /* Early media (RFC 3960): the far end's announcement or ring-back plays from now on. */
+      sdp = self->media != NULL && !zv_media_session_is_running (self->media) ? zv_call_parse_body (sip, &error) : NULL;
+      if (sdp != NULL)
+        {
+          zv_media_session_set_direction (self->media, ZV_MEDIA_SENDRECV);
+          if (zv_media_session_start (self->media, sdp, &error))
+            {
+              self->early_media = TRUE;
+              g_clear_pointer (&self->remote_sdp, zv_sdp_free);
+              self->remote_sdp = sdp;
+            }
+          else
+            {
+              g_debug ("early media did not start: %s", error->message);
+              zv_sdp_free (sdp);
+            }
+        }
       set_state (self, ZV_CALL_STATE_RINGING);
+      zv_call_notify_referrer (self, status, phrase);
       return;
     }
   if (status < 200)
     return;
+  if (self->cancel_sent)
+    {
+      /* We gave up: 487 as expected, or an answer that crossed our CANCEL and is hung up. */
+      if (status < 300)
+        {
+          self->bye_sent = TRUE;
+          nua_bye (self->nh, TAG_END ());
+        }
+      zv_call_finish_with_reason (self, ZV_CALL_END_CANCELLED, NULL);
+      return;
+    }
   if ((status == 401 || status == 407) && sip != NULL && self->auth_tries++ == 0)
     {
       zv_sip_account_authenticate (self->account, self->nh, sip);
@@ -420,26 +637,38 @@ on_invite_response (ZvCall      *self,
     }
   if (status >= 300)
     {
-      finish (self, zv_sip_error_from_status (status, phrase));
+      zv_call_finish (self, zv_sip_error_from_status (status, phrase));
       return;
     }
-  if (self->state == ZV_CALL_STATE_ACTIVE)
-    return;   /* a retransmitted 200 */
 
-  g_clear_pointer (&self->remote_sdp, zv_sdp_free);
-  self->remote_sdp = sip != NULL && sip->sip_payload != NULL
-                     ? zv_sdp_parse (sip->sip_payload->pl_data, sip->sip_payload->pl_len, &error)
-                     : NULL;
-  if (self->remote_sdp == NULL && error == NULL)
+  sdp = zv_call_parse_body (sip, &error);
+  if (sdp == NULL && error == NULL && self->early_media)
+    sdp = NULL;   /* the 200 repeats nothing: the early description stays */
+  else if (sdp == NULL && error == NULL)
     error = g_error_new_literal (ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE, _("The answer has no audio description."));
-  if (self->remote_sdp == NULL || !zv_media_session_start (self->media, self->remote_sdp, &error))
+  if (error != NULL
+      || (!zv_media_session_is_running (self->media) && !zv_media_session_start (self->media, sdp, &error)))
     {
       /* nua has ACKed the 200 already; the dialog exists and must be closed. */
+      g_clear_pointer (&sdp, zv_sdp_free);
+      self->bye_sent = TRUE;
       nua_bye (self->nh, TAG_END ());
-      finish (self, g_steal_pointer (&error));
+      zv_call_finish (self, g_steal_pointer (&error));
       return;
     }
+  if (sdp != NULL)
+    {
+      if (self->remote_sdp != NULL && self->early_media)
+        zv_call_apply_remote (self, sdp);
+      else
+        {
+          g_clear_pointer (&self->remote_sdp, zv_sdp_free);
+          self->remote_sdp = sdp;
+        }
+    }
+  zv_call_choose_refresh_method (self, sip);
   set_state (self, ZV_CALL_STATE_ACTIVE);
+  zv_call_notify_referrer (self, status, phrase);
 }
 
 void
@@ -452,23 +681,62 @@ zv_call_handle_event (ZvCall      *self,
 {
   g_autoptr(ZvCall) keep G_GNUC_UNUSED = g_object_ref (self);
 
+  zv_call_remember_call_id (self, sip);
   switch (event)
     {
     case nua_r_invite:
       on_invite_response (self, status, phrase, sip);
       break;
 
+    case nua_i_invite:
+      /* The initial INVITE was the account's; one on our handle is a re-INVITE. */
+      if (self->state == ZV_CALL_STATE_ACTIVE && self->nh != NULL)
+        zv_call_on_reinvite (self, sip);
+      break;
+
+    case nua_i_ack:
+      zv_call_on_ack (self, sip);
+      break;
+
+    case nua_r_update:
+      if (status == 408 || status == 481)
+        zv_call_end_unresponsive (self);
+      break;
+
+    case nua_i_refer:
+      zv_call_on_refer (self, sip, tags);
+      break;
+
+    case nua_r_refer:
+      zv_call_on_refer_response (self, status, phrase, sip);
+      break;
+
+    case nua_i_notify:
+      zv_call_on_transfer_notify (self, sip);
+      break;
+
+    case nua_i_info:
+      zv_call_on_info (self, sip);
+      break;
+
+    case nua_r_info:
+      zv_call_on_info_response (self, status, sip);
+      break;
+
     case nua_i_cancel:
-      finish (self, g_error_new_literal (ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED, _("The caller hung up before the answer.")));
+      zv_call_finish (self, g_error_new_literal (ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED, _("The caller hung up before the answer.")));
       break;
 
     case nua_i_bye:
-      finish (self, NULL);
+      zv_call_finish_with_reason (self, self->transfer_done ? ZV_CALL_END_TRANSFERRED : ZV_CALL_END_REMOTE_HANGUP, NULL);
       break;
 
     case nua_r_bye:
       if ((status == 401 || status == 407) && sip != NULL && self->auth_tries++ < 2)
         zv_sip_account_authenticate (self->account, self->nh, sip);
+      else if (!self->bye_sent && self->state == ZV_CALL_STATE_ACTIVE)
+        /* nua's own BYE: the far end, which was to refresh the session, did not (RFC 4028 10). */
+        zv_call_end_unresponsive (self);
       break;
 
     case nua_i_state:
@@ -476,22 +744,52 @@ zv_call_handle_event (ZvCall      *self,
         int call_state = nua_callstate_init;
 
         tl_gets (tags, NUTAG_CALLSTATE_REF (call_state), TAG_END ());
+        if (call_state == nua_callstate_terminating && !self->bye_sent
+            && self->state == ZV_CALL_STATE_ACTIVE)
+          /* nua hangs up by itself only when the session expired unrefreshed. */
+          zv_call_end_unresponsive (self);
         if (call_state == nua_callstate_terminated)
           {
-            finish (self, NULL);
+            zv_call_finish (self, NULL);
             release_handle (self);
           }
       }
       break;
 
     case nua_i_terminated:
-      finish (self, NULL);
+      zv_call_finish_with_reason (self, self->state == ZV_CALL_STATE_ACTIVE ? ZV_CALL_END_REMOTE_HANGUP
+                                                                           : ZV_CALL_END_FAILED, NULL);
       release_handle (self);
       break;
 
     default:
       break;
     }
+}
+
+ZvCallEndReason
+zv_call_get_end_reason (ZvCall *self)
+{
+  g_return_val_if_fail (ZV_IS_CALL (self), ZV_CALL_END_NONE);
+  return self->end_reason;
+}
+
+/* "busy", "no-response", ...: the reason as a word for scripts and logs. */
+const char *
+zv_call_get_end_reason_nick (ZvCall *self)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (ZV_TYPE_CALL_END_REASON);
+  GEnumValue *value = g_enum_get_value (klass, (gint) zv_call_get_end_reason (self));
+
+  return value != NULL ? value->value_nick : "none";
+}
+
+/* The audio started before the answer (a 180/183 with SDP). */
+gboolean
+zv_call_has_early_media (ZvCall *self)
+{
+  g_return_val_if_fail (ZV_IS_CALL (self), FALSE);
+  return self->early_media;
 }
 
 ZvCallState

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "zv-media-stats.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -15,6 +17,26 @@ typedef enum {
 
 #define ZV_TYPE_CALL_STATE (zv_call_state_get_type ())
 GType zv_call_state_get_type (void) G_GNUC_CONST;
+
+/* Why a call ended; the nicks ("busy", "no-response"...) are what zveno-cli prints. */
+typedef enum {
+  ZV_CALL_END_NONE,            /* not ended */
+  ZV_CALL_END_HANGUP,          /* we hung up (or cancelled, or declined) */
+  ZV_CALL_END_REMOTE_HANGUP,   /* the other side hung up */
+  ZV_CALL_END_BUSY,            /* 486/600 */
+  ZV_CALL_END_DECLINED,        /* 603, or we declined */
+  ZV_CALL_END_CANCELLED,       /* CANCEL before the answer, by either side */
+  ZV_CALL_END_NOT_FOUND,       /* 404/480/604 */
+  ZV_CALL_END_NOT_ACCEPTABLE,  /* 488/606: no common codec, or a broken SDP */
+  ZV_CALL_END_UNREACHABLE,     /* no answer at all from the network */
+  ZV_CALL_END_NO_RESPONSE,     /* the far end vanished: no RTP, or a session refresh failed */
+  ZV_CALL_END_TRANSFERRED,     /* handed over by a transfer that succeeded */
+  ZV_CALL_END_REPLACED,        /* replaced by another call (INVITE with Replaces) */
+  ZV_CALL_END_FAILED,          /* anything else: refused, audio failure */
+} ZvCallEndReason;
+
+#define ZV_TYPE_CALL_END_REASON (zv_call_end_reason_get_type ())
+GType zv_call_end_reason_get_type (void) G_GNUC_CONST;
 
 #define ZV_TYPE_CALL (zv_call_get_type ())
 
@@ -44,5 +66,36 @@ gint64        zv_call_get_setup_time_us   (ZvCall        *self);
 gint64        zv_call_get_duration_us     (ZvCall        *self);
 guint64       zv_call_get_packets_received (ZvCall       *self);
 guint64       zv_call_get_packets_sent    (ZvCall        *self);
+
+ZvCallEndReason zv_call_get_end_reason    (ZvCall        *self);
+const char   *zv_call_get_end_reason_nick (ZvCall        *self);
+gboolean      zv_call_has_early_media     (ZvCall        *self);
+gboolean      zv_call_hold                (ZvCall        *self,
+                                           GError       **error);
+gboolean      zv_call_resume              (ZvCall        *self,
+                                           GError       **error);
+gboolean      zv_call_is_on_hold          (ZvCall        *self);
+gboolean      zv_call_is_remote_hold      (ZvCall        *self);
+gboolean      zv_call_transfer            (ZvCall        *self,
+                                           const char    *uri,
+                                           GError       **error);
+gboolean      zv_call_transfer_attended   (ZvCall        *self,
+                                           ZvCall        *other,
+                                           GError       **error);
+
+/* Media features (DTMF, mute, statistics). */
+gboolean      zv_call_send_dtmf           (ZvCall        *self,
+                                           const char    *digits,
+                                           GError       **error);
+gboolean      zv_call_is_sending_dtmf     (ZvCall        *self);
+void          zv_call_set_muted           (ZvCall        *self,
+                                           gboolean       muted);
+gboolean      zv_call_get_muted           (ZvCall        *self);
+const char   *zv_call_get_sip_call_id     (ZvCall        *self);
+void          zv_call_set_srtp_required   (ZvCall        *self,
+                                           gboolean       required);
+gboolean      zv_call_is_encrypted        (ZvCall        *self);
+void          zv_call_get_stats           (ZvCall        *self,
+                                           ZvCallStats   *out);
 
 G_END_DECLS

@@ -10,7 +10,10 @@
  * RTP and RTCP each use one socket for both directions (symmetric RTP, so NATs and SBCs see the
  * replies where they expect them). The rules measured in TOOLING.md apply: the RTP udpsink is
  * sync=false async=false, sinks have processing-deadline=0, latency messages are recalculated.
- * Files are paced by an identity sync=true, since nothing else would hold them to real time. */
+ * Files are paced by an identity sync=true, since nothing else would hold them to real time.
+ *
+ * DTMF lives in zv-media-dtmf.c; SRTP, sound devices and webrtcdsp in zv-media-io.c; the fields all
+ * share are in zv-media-session-private.h. */
 #define G_LOG_DOMAIN "zveno-phone"
 
 #include "config.h"
@@ -20,47 +23,28 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
-#include "zv-media-session.h"
+#include "zv-media-session-private.h"
+#include "zv-media-stats.h"
 #include "zv-sip-account.h"
 
 /* How long stop() waits for the recording to be finished (its WAV header written). */
 #define RECORD_FINISH_US (2 * G_USEC_PER_SEC)
 
-struct _ZvMediaSession
-{
-  GObject      parent_instance;
-
-  /* owned */
-  char        *local_address;
-  char        *play_file;
-  char        *record_file;
-  GSocket     *rtp_socket;
-  GSocket     *rtcp_socket;
-  GstElement  *pipeline;
-  guint        bus_watch;
-
-  /* borrowed: children of pipeline */
-  GstElement  *rtp_src;
-  GstElement  *tee;
-  GstElement  *send_in;
-
-  ZvCodecChoice codec;
-  gboolean     echo;
-  gboolean     running;
-  gint         record_done;       /* atomic */
-  gint64       first_rtp_time;    /* atomic-ish: written once by the streaming thread */
-  guint64      packets_received;
-  guint64      packets_sent;
-};
+/* RFC 3550 section 6.2 has a peer considered gone after a few reporting intervals; with RTP every 20 ms
+ * a far end that sends nothing for this long has vanished (or its network has). */
+#define DEFAULT_RTP_TIMEOUT_S 30.0
 
 G_DEFINE_FINAL_TYPE (ZvMediaSession, zv_media_session, G_TYPE_OBJECT)
 
 enum {
   SIGNAL_FAILED,
+  SIGNAL_TIMEOUT,
+  SIGNAL_DTMF_RECEIVED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
+
 
 static void
 zv_media_session_dispose (GObject *object)
@@ -81,6 +65,14 @@ zv_media_session_finalize (GObject *object)
   g_free (self->local_address);
   g_free (self->play_file);
   g_free (self->record_file);
+  g_free (self->srtp_key);
+  g_clear_object (&self->input_device);
+  g_clear_object (&self->output_device);
+  g_free (self->echo_probe_name);
+  g_clear_pointer (&self->srtp_remote_key, g_bytes_unref);
+  g_mutex_clear (&self->lock);
+  g_string_free (self->dtmf_queue, TRUE);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (zv_media_session_parent_class)->finalize (object);
 }
 
@@ -96,12 +88,43 @@ zv_media_session_class_init (ZvMediaSessionClass *klass)
   signals[SIGNAL_FAILED] =
     g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  /* ZvMediaSession::timeout: no RTP arrived for ZVENO_RTP_TIMEOUT seconds (30 by default) while the
+   * far end should have been sending. Emitted once per silence, in the main context that started
+   * the session. */
+  signals[SIGNAL_TIMEOUT] =
+    g_signal_new ("timeout", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  /* ZvMediaSession::dtmf-received (const char *digit): a telephone-event began; one signal per
+   * digit however many packets repeat it. */
+  signals[SIGNAL_DTMF_RECEIVED] =
+    g_signal_new ("dtmf-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
 zv_media_session_init (ZvMediaSession *self)
 {
+  const char *timeout = g_getenv ("ZVENO_RTP_TIMEOUT");
+
   self->codec.codec = ZV_CODEC_NONE;
+  self->direction = ZV_MEDIA_SENDRECV;
+  self->dtmf_pt = -1;
+  self->dtmf_queue = g_string_new (NULL);
+  {
+    static gint sessions;
+
+    /* webrtcdsp finds its echo probe by name: one per session in the process. */
+    self->echo_probe_name = g_strdup_printf ("zvechoprobe%d", g_atomic_int_add (&sessions, 1));
+  }
+  g_mutex_init (&self->lock);
+  self->rtp_timeout = DEFAULT_RTP_TIMEOUT_S;
+  if (g_getenv ("ZVENO_TEST_DROP_EVERY") != NULL)
+    self->drop_every = (guint) g_ascii_strtoull (g_getenv ("ZVENO_TEST_DROP_EVERY"), NULL, 10);
+  /* Fractions allowed, so tests need not wait half a minute. */
+  if (timeout != NULL && g_ascii_strtod (timeout, NULL) > 0)
+    self->rtp_timeout = g_ascii_strtod (timeout, NULL);
 }
 
 static GSocket *
@@ -196,10 +219,25 @@ count_received (GstPad          *pad,
                 gpointer         user_data)
 {
   ZvMediaSession *self = user_data;
+  gint64 now = g_get_monotonic_time ();
 
   if (self->packets_received++ == 0)
-    self->first_rtp_time = g_get_monotonic_time ();
+    self->first_rtp_time = now;
+  g_mutex_lock (&self->lock);
+  self->last_rtp_time = now;
+  g_mutex_unlock (&self->lock);
   return GST_PAD_PROBE_OK;
+}
+
+/* Streaming thread, tests only: a lossy network, every Nth packet gone. */
+static GstPadProbeReturn
+drop_some (GstPad          *pad,
+           GstPadProbeInfo *info,
+           gpointer         user_data)
+{
+  ZvMediaSession *self = user_data;
+
+  return ++self->drop_count % self->drop_every == 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
 static GstPadProbeReturn
@@ -240,9 +278,9 @@ echo_sample (GstAppSink *sink,
   return ret == GST_FLOW_FLUSHING ? GST_FLOW_OK : ret;
 }
 
-static GstElement *
-make (const char *factory,
-      GError    **error)
+GstElement *
+zv_media_make (const char *factory,
+               GError    **error)
 {
   GstElement *element = gst_element_factory_make (factory, NULL);
 
@@ -252,9 +290,9 @@ make (const char *factory,
   return element;
 }
 
-static GstElement *
-parse_bin (const char  *description,
-           GError     **error)
+GstElement *
+zv_media_parse_bin (const char  *description,
+                    GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
   GstElement *bin = gst_parse_bin_from_description (description, TRUE, &local_error);
@@ -286,18 +324,19 @@ on_pad_added (GstElement *rtpbin,
     case ZV_CODEC_OPUS: depay = "rtpopusdepay"; decoder = "opusdec"; break;
     case ZV_CODEC_PCMU: depay = "rtppcmudepay"; decoder = "mulawdec"; break;
     case ZV_CODEC_PCMA: depay = "rtppcmadepay"; decoder = "alawdec"; break;
+    case ZV_CODEC_G722: depay = "rtpg722depay"; decoder = "avdec_g722"; break;
     case ZV_CODEC_NONE:
     default: return;
     }
   description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample", depay, decoder);
-  bin = parse_bin (description, &error);
+  bin = zv_media_parse_bin (description, &error);
   if (bin == NULL)
     {
       g_warning ("%s", error->message);
       return;
     }
   gst_bin_add (GST_BIN (self->pipeline), bin);
-  gst_element_link (bin, self->tee);
+  gst_element_link (bin, self->recv_valve);
   sink = gst_element_get_static_pad (bin, "sink");
   gst_pad_link (pad, sink);
   gst_element_sync_state_with_parent (bin);
@@ -333,12 +372,33 @@ on_bus_message (GstBus     *bus,
   return G_SOURCE_CONTINUE;
 }
 
+/* Any thread: ::dtmf-received in the session's main context. */
+void
+zv_media_session_emit_dtmf (ZvMediaSession *self,
+                            const char     *digit)
+{
+  g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit);
+}
+
+static gboolean
+direction_sends (ZvMediaDirection direction)
+{
+  return direction == ZV_MEDIA_SENDRECV || direction == ZV_MEDIA_SENDONLY;
+}
+
+static gboolean
+direction_receives (ZvMediaDirection direction)
+{
+  return direction == ZV_MEDIA_SENDRECV || direction == ZV_MEDIA_RECVONLY;
+}
+
 static gboolean
 build_pipeline (ZvMediaSession *self,
                 const ZvSdp    *remote,
                 GError        **error)
 {
   GstElement *rtpbin, *rtp_sink, *rtcp_src, *rtcp_sink, *send_bin, *record_bin;
+  GstPad *rtpbin_pad;
   g_autofree char *caps_text = NULL;
   g_autofree char *send_description = NULL;
   g_autofree char *record_description = NULL;
@@ -349,15 +409,22 @@ build_pipeline (ZvMediaSession *self,
   const char *encoding;
   const char *encoder;
   const char *payloader;
-  guint rate = remote->codec.clock_rate;
+  guint clock_rate = remote->codec.clock_rate;
+  guint rate = clock_rate;
   guint channels = remote->codec.codec == ZV_CODEC_OPUS ? 2 : 1;
   g_autofree char *play = NULL;
+  g_autofree char *dsp_description = NULL;
 
   switch (remote->codec.codec)
     {
     case ZV_CODEC_OPUS: encoding = "OPUS"; encoder = "opusenc frame-size=20"; payloader = "rtpopuspay"; break;
     case ZV_CODEC_PCMU: encoding = "PCMU"; encoder = "mulawenc"; payloader = "rtppcmupay"; break;
     case ZV_CODEC_PCMA: encoding = "PCMA"; encoder = "alawenc"; payloader = "rtppcmapay"; break;
+    case ZV_CODEC_G722:
+      encoding = "G722"; encoder = "avenc_g722"; payloader = "rtpg722pay";
+      /* The RTP clock says 8000; the audio is 16 kHz. */
+      rate = 16000;
+      break;
     case ZV_CODEC_NONE:
     default:
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE, _("No audio codec was agreed."));
@@ -365,38 +432,53 @@ build_pipeline (ZvMediaSession *self,
     }
 
   self->pipeline = gst_pipeline_new ("zveno-call");
-  rtpbin = make ("rtpbin", error);
+  {
+    g_autoptr(GstClock) clock = gst_system_clock_obtain ();
+
+    /* Not a sound card's clock: the card may be switched or unplugged during the call, and a
+     * pipeline left with the clock of a removed sink stops. */
+    gst_pipeline_use_clock (GST_PIPELINE (self->pipeline), clock);
+  }
+  rtpbin = zv_media_make ("rtpbin", error);
   if (rtpbin == NULL)
     return FALSE;
   g_object_set (rtpbin, "latency", 40, "do-lost", TRUE, NULL);
   gst_bin_add (GST_BIN (self->pipeline), rtpbin);
 
   /* Receiving. */
-  self->rtp_src = make ("udpsrc", error);
-  rtcp_src = make ("udpsrc", error);
+  self->rtp_src = zv_media_make ("udpsrc", error);
+  rtcp_src = zv_media_make ("udpsrc", error);
   if (self->rtp_src == NULL || rtcp_src == NULL)
     return FALSE;
-  caps_text = g_strdup_printf ("application/x-rtp,media=audio,clock-rate=%u,encoding-name=%s,payload=%u",
-                               rate, encoding, remote->codec.payload_type);
+  caps_text = g_strdup_printf ("application/x-%s,media=audio,clock-rate=%u,encoding-name=%s,payload=%u",
+                               self->srtp_remote_key != NULL ? "srtp" : "rtp",
+                               clock_rate, encoding, remote->codec.payload_type);
   caps = gst_caps_from_string (caps_text);
   g_object_set (self->rtp_src, "socket", self->rtp_socket, "close-socket", FALSE, "caps", caps, NULL);
   g_object_set (rtcp_src, "socket", self->rtcp_socket, "close-socket", FALSE, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), self->rtp_src, rtcp_src, NULL);
-  if (!gst_element_link_pads (self->rtp_src, "src", rtpbin, "recv_rtp_sink_0")
-      || !gst_element_link_pads (rtcp_src, "src", rtpbin, "recv_rtcp_sink_0"))
-    {
-      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the receiver."));
-      return FALSE;
-    }
+  if (!zv_media_session_link_receiver (self, rtpbin, rtcp_src, error))
+    return FALSE;
   probe_pad = gst_element_get_static_pad (self->rtp_src, "src");
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, count_received, self, NULL);
   g_clear_object (&probe_pad);
+  /* Telephone-events are read in the clear: after SRTP, before rtpbin. */
+  rtpbin_pad = gst_element_get_static_pad (rtpbin, "recv_rtp_sink_0");
+  probe_pad = gst_pad_get_peer (rtpbin_pad);
+  gst_object_unref (rtpbin_pad);
+  gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, zv_media_session_take_dtmf, self, NULL);
+  g_clear_object (&probe_pad);
 
-  self->tee = make ("tee", error);
+  self->tee = zv_media_make ("tee", error);
   if (self->tee == NULL)
     return FALSE;
   g_object_set (self->tee, "allow-not-linked", TRUE, NULL);
-  gst_bin_add (GST_BIN (self->pipeline), self->tee);
+  self->recv_valve = zv_media_make ("valve", error);
+  if (self->recv_valve == NULL)
+    return FALSE;
+  g_object_set (self->recv_valve, "drop", !direction_receives (self->direction), NULL);
+  gst_bin_add_many (GST_BIN (self->pipeline), self->recv_valve, self->tee, NULL);
+  gst_element_link (self->recv_valve, self->tee);
   if (self->record_file != NULL)
     {
       g_autofree char *location = g_strescape (self->record_file, NULL);
@@ -406,11 +488,13 @@ build_pipeline (ZvMediaSession *self,
     }
   else
     record_description = g_strdup ("queue ! fakesink name=recfile async=false sync=false processing-deadline=0");
-  record_bin = parse_bin (record_description, error);
+  record_bin = zv_media_parse_bin (record_description, error);
   if (record_bin == NULL)
     return FALSE;
   gst_bin_add (GST_BIN (self->pipeline), record_bin);
   gst_element_link (self->tee, record_bin);
+  if (self->output_device != NULL && !zv_media_session_build_output (self, error))
+    return FALSE;
   {
     GstElement *filesink = gst_bin_get_by_name (GST_BIN (record_bin), "recfile");
 
@@ -422,7 +506,15 @@ build_pipeline (ZvMediaSession *self,
   g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_pad_added), self);
 
   /* Sending. */
-  if (self->echo)
+  if (self->input_device != NULL)
+    /* The selector and the device's source are linked in front below. */
+    source = zv_media_session_use_dsp (self) ? dsp_description = g_strdup_printf ("audioconvert ! audioresample ! "
+                                                                 "audio/x-raw,format=S16LE,rate=48000 ! "
+                                                                 "webrtcdsp name=dsp probe=%s echo-cancel=%s ! ",
+                                                                 self->echo_probe_name,
+                                                                 self->output_device != NULL ? "true" : "false")
+                            : "";
+  else if (self->echo)
     source = "appsrc name=echosrc is-live=true format=time do-timestamp=true ! ";
   else if (self->play_file != NULL)
     {
@@ -436,22 +528,51 @@ build_pipeline (ZvMediaSession *self,
     /* No microphone asked for: silence, as real samples (wave=silence marks buffers as gaps,
      * which encoders may turn into no packets at all). */
     source = "audiotestsrc is-live=true wave=sine volume=0 samplesperbuffer=960 ! ";
+  /* The valve drops raw audio rather than packets, so the sequence numbers stay unbroken across a
+   * hold and the far end sees no loss. */
   send_description = g_strdup_printf ("%squeue ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=%u ! "
-                                      "%s ! %s pt=%u",
+                                      "volume name=mute ! valve name=sendvalve ! %s ! %s pt=%u",
                                       source != NULL ? source : "", rate, channels, encoder, payloader,
                                       remote->codec.payload_type);
-  send_bin = parse_bin (send_description, error);
+  send_bin = zv_media_parse_bin (send_description, error);
   if (send_bin == NULL)
     return FALSE;
+  self->send_valve = gst_bin_get_by_name (GST_BIN (send_bin), "sendvalve");
+  /* Borrowed like the other children: the pipeline keeps it alive. */
+  gst_object_unref (self->send_valve);
+  g_object_set (self->send_valve, "drop", !direction_sends (self->direction), NULL);
+  self->mute_volume = gst_bin_get_by_name (GST_BIN (send_bin), "mute");
+  gst_object_unref (self->mute_volume);
+  g_object_set (self->mute_volume, "mute", self->muted, NULL);
   gst_bin_add (GST_BIN (self->pipeline), send_bin);
-  if (!gst_element_link_pads (send_bin, "src", rtpbin, "send_rtp_sink_0"))
+  self->dtmf_pt = remote->dtmf_payload;
+  if (remote->dtmf_payload >= 0)
+    {
+      /* The mux gives both streams one SSRC and one sequence; while a digit is sent it drops the
+       * audio packets, as RFC 4733 2.5.1.1 expects. */
+      GstElement *mux = zv_media_make ("rtpdtmfmux", error);
+
+      self->dtmf_src = zv_media_make ("rtpdtmfsrc", error);
+      if (mux == NULL || self->dtmf_src == NULL)
+        return FALSE;
+      g_object_set (self->dtmf_src, "pt", (guint) remote->dtmf_payload, "clock-rate", 8000u, NULL);
+      gst_bin_add_many (GST_BIN (self->pipeline), mux, self->dtmf_src, NULL);
+      if (!gst_element_link_pads (send_bin, "src", mux, "sink_%u")
+          || !gst_element_link_pads (self->dtmf_src, "src", mux, "priority_sink_%u")
+          || !gst_element_link_pads (mux, "src", rtpbin, "send_rtp_sink_0"))
+        {
+          g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the sender."));
+          return FALSE;
+        }
+    }
+  else if (!gst_element_link_pads (send_bin, "src", rtpbin, "send_rtp_sink_0"))
     {
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the sender."));
       return FALSE;
     }
   if (self->echo)
     {
-      GstElement *echo_bin = parse_bin ("queue ! appsink name=echosink emit-signals=true sync=false "
+      GstElement *echo_bin = zv_media_parse_bin ("queue ! appsink name=echosink emit-signals=true sync=false "
                                         "max-buffers=50 drop=true", error);
       g_autoptr(GstElement) appsink = NULL;
       g_autoptr(GstElement) appsrc = NULL;
@@ -470,8 +591,8 @@ build_pipeline (ZvMediaSession *self,
       g_signal_connect (appsink, "new-sample", G_CALLBACK (echo_sample), appsrc);
     }
 
-  rtp_sink = make ("udpsink", error);
-  rtcp_sink = make ("udpsink", error);
+  self->rtp_sink = rtp_sink = zv_media_make ("udpsink", error);
+  self->rtcp_sink = rtcp_sink = zv_media_make ("udpsink", error);
   if (rtp_sink == NULL || rtcp_sink == NULL)
     return FALSE;
   g_object_set (rtp_sink, "socket", self->rtp_socket, "close-socket", FALSE, "host", remote->address,
@@ -479,18 +600,75 @@ build_pipeline (ZvMediaSession *self,
   g_object_set (rtcp_sink, "socket", self->rtcp_socket, "close-socket", FALSE, "host", remote->address,
                 "port", (gint) remote->port + 1, "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), rtp_sink, rtcp_sink, NULL);
-  if (!gst_element_link_pads (rtpbin, "send_rtp_src_0", rtp_sink, "sink")
-      || !gst_element_link_pads (rtpbin, "send_rtcp_src_0", rtcp_sink, "sink"))
+  if (self->input_device != NULL && !zv_media_session_build_input (self, send_bin, error))
+    return FALSE;
+  if (!zv_media_session_link_sender (self, rtpbin, rtp_sink, rtcp_sink))
     {
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the sender."));
       return FALSE;
     }
   probe_pad = gst_element_get_static_pad (rtp_sink, "sink");
+  if (self->drop_every > 0)
+    gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, drop_some, self, NULL);
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, count_sent, self, NULL);
+  {
+    GObject *session = NULL;
+
+    /* RTCP every second rather than every 5 (RFC 3550 6.2 allows a smaller minimum): the quality
+     * indicator and a short call's report then have loss and round trip to show. */
+    g_signal_emit_by_name (rtpbin, "get-internal-session", 0u, &session);
+    if (session != NULL)
+      {
+        g_object_set (session, "rtcp-min-interval", (guint64) GST_SECOND, NULL);
+        g_object_unref (session);
+      }
+  }
+  self->rtpbin = rtpbin;
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
   return TRUE;
+}
+
+/* Main loop: the far end should be sending, yet nothing came for rtp_timeout seconds. */
+static gboolean
+check_rtp_timeout (gpointer user_data)
+{
+  ZvMediaSession *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 since;
+
+  if (!self->running || !self->remote_sends || !direction_receives (self->direction))
+    return G_SOURCE_CONTINUE;
+  g_mutex_lock (&self->lock);
+  since = MAX (self->last_rtp_time, self->expect_since);
+  g_mutex_unlock (&self->lock);
+  if (now - since < (gint64) (self->rtp_timeout * G_USEC_PER_SEC))
+    {
+      /* RTP came back: a later silence is a new one. */
+      self->timeout_emitted = FALSE;
+      return G_SOURCE_CONTINUE;
+    }
+  if (!self->timeout_emitted)
+    {
+      self->timeout_emitted = TRUE;
+      g_debug ("no RTP for %.1f s", (double) (now - since) / G_USEC_PER_SEC);
+      g_signal_emit (self, signals[SIGNAL_TIMEOUT], 0);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_timeout_watch (ZvMediaSession *self)
+{
+  /* A quarter of the timeout, at most a second: the signal comes at most that late. */
+  guint interval = (guint) CLAMP (self->rtp_timeout * 1000 / 4, 10, 1000);
+  g_autoptr(GSource) source = g_timeout_source_new (interval);
+
+  g_source_set_callback (source, check_rtp_timeout, self, NULL);
+  g_source_set_name (source, "[zveno] RTP timeout");
+  g_source_attach (source, self->context);
+  self->timeout_source = g_steal_pointer (&source);
 }
 
 /**
@@ -509,7 +687,24 @@ zv_media_session_start (ZvMediaSession  *self,
 
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
+  if ((remote->crypto_key != NULL) != (self->srtp_key != NULL))
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                           self->srtp_key != NULL ? _("The other side does not encrypt the call’s audio.")
+                                                  : _("The other side wants encrypted audio that was not offered."));
+      return FALSE;
+    }
+  g_clear_pointer (&self->srtp_remote_key, g_bytes_unref);
+  if (remote->crypto_key != NULL)
+    {
+      gsize length = 0;
+      guchar *raw = g_base64_decode (remote->crypto_key, &length);
+
+      self->srtp_remote_key = g_bytes_new_take (raw, length);
+    }
   self->codec = remote->codec;
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
   if (!build_pipeline (self, remote, error))
     {
       zv_media_session_stop (self);
@@ -521,7 +716,21 @@ zv_media_session_start (ZvMediaSession  *self,
       zv_media_session_stop (self);
       return FALSE;
     }
+  if (self->out_selector != NULL)
+    {
+      self->output = zv_media_session_attach_output (self, self->output_device, error);
+      if (self->output == NULL)
+        {
+          zv_media_session_stop (self);
+          return FALSE;
+        }
+    }
   self->running = TRUE;
+  self->remote_sends = remote->sends;
+  g_mutex_lock (&self->lock);
+  self->expect_since = g_get_monotonic_time ();
+  g_mutex_unlock (&self->lock);
+  start_timeout_watch (self);
   return TRUE;
 }
 
@@ -543,11 +752,40 @@ zv_media_session_stop (ZvMediaSession *self)
       while (!g_atomic_int_get (&self->record_done) && g_get_monotonic_time () < deadline)
         g_usleep (10 * 1000);
     }
+  if (self->running)
+    {
+      zv_media_session_get_stats (self, &self->final_stats);
+      self->have_final_stats = TRUE;
+    }
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->timeout_source != NULL)
+    {
+      g_source_destroy (self->timeout_source);
+      g_clear_pointer (&self->timeout_source, g_source_unref);
+    }
   g_clear_pointer (&self->pipeline, gst_object_unref);
   self->rtp_src = NULL;
   self->tee = NULL;
+  self->rtp_sink = NULL;
+  self->rtcp_sink = NULL;
+  self->send_valve = NULL;
+  self->recv_valve = NULL;
+  self->mute_volume = NULL;
+  self->rtpbin = NULL;
+  self->in_selector = NULL;
+  self->out_selector = NULL;
+  self->input = NULL;
+  self->output = NULL;
+  self->dtmf_src = NULL;
+  self->dtmf_pt = -1;
+  self->dtmf_tone_on = FALSE;
+  g_string_truncate (self->dtmf_queue, 0);
+  if (self->dtmf_source != NULL)
+    {
+      g_source_destroy (self->dtmf_source);
+      g_clear_pointer (&self->dtmf_source, g_source_unref);
+    }
   self->running = FALSE;
 }
 
@@ -581,3 +819,133 @@ zv_media_session_get_packets_sent (ZvMediaSession *self)
 {
   return self->packets_sent;
 }
+
+/**
+ * zv_media_session_set_direction:
+ * @direction: what we do: with SENDRECV or SENDONLY we send; with RECVONLY or INACTIVE we stop
+ *   sending. What arrives is played (recorded, echoed) only with SENDRECV or RECVONLY.
+ *
+ * Takes effect at once on a running session, without restarting it. Before start() it sets how the
+ * session starts.
+ */
+void
+zv_media_session_set_direction (ZvMediaSession   *self,
+                                ZvMediaDirection  direction)
+{
+  g_return_if_fail (ZV_IS_MEDIA_SESSION (self));
+
+  if (direction_receives (direction) && !direction_receives (self->direction))
+    {
+      /* The far end had no reason to send until now: its silence so far is no timeout. */
+      g_mutex_lock (&self->lock);
+      self->expect_since = g_get_monotonic_time ();
+      g_mutex_unlock (&self->lock);
+    }
+  self->direction = direction;
+  if (self->send_valve != NULL)
+    g_object_set (self->send_valve, "drop", !direction_sends (direction), NULL);
+  if (self->recv_valve != NULL)
+    g_object_set (self->recv_valve, "drop", !direction_receives (direction), NULL);
+}
+
+ZvMediaDirection
+zv_media_session_get_direction (ZvMediaSession *self)
+{
+  return self->direction;
+}
+
+/**
+ * zv_media_session_update:
+ * @remote: the far end's new description (a re-INVITE or its answer)
+ *
+ * Sends RTP and RTCP to @remote's address and port from now on, and takes its direction into account
+ * for the RTP timeout, without restarting the pipeline. The codec cannot change this way: a
+ * description whose codec differs from the running one fails with ZV_SIP_ERROR_NOT_ACCEPTABLE (answer
+ * the re-INVITE with 488; the call goes on as it was).
+ */
+gboolean
+zv_media_session_update (ZvMediaSession  *self,
+                         const ZvSdp     *remote,
+                         GError         **error)
+{
+  g_return_val_if_fail (ZV_IS_MEDIA_SESSION (self), FALSE);
+  g_return_val_if_fail (remote != NULL, FALSE);
+
+  if (self->pipeline == NULL)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("The call’s audio is not running."));
+      return FALSE;
+    }
+  if (remote->codec.codec != self->codec.codec || remote->codec.payload_type != self->codec.payload_type)
+    {
+      g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                   _("The other side asked to switch the call’s audio from %s to %s."),
+                   zv_codec_name (self->codec.codec), zv_codec_name (remote->codec.codec));
+      return FALSE;
+    }
+  if (remote->port != 0 && remote->address != NULL)
+    {
+      g_object_set (self->rtp_sink, "host", remote->address, "port", (gint) remote->port, NULL);
+      g_object_set (self->rtcp_sink, "host", remote->address, "port", (gint) remote->port + 1, NULL);
+    }
+  if (remote->sends && !self->remote_sends)
+    {
+      g_mutex_lock (&self->lock);
+      self->expect_since = g_get_monotonic_time ();
+      g_mutex_unlock (&self->lock);
+    }
+  self->remote_sends = remote->sends && remote->port != 0;
+  return TRUE;
+}
+
+/**
+ * zv_media_session_set_muted:
+ *
+ * Mutes the microphone: silence is sent instead (not nothing, so the far end sees no vanishing
+ * RTP and its jitter buffer keeps its timing). DTMF still goes out.
+ */
+void
+zv_media_session_set_muted (ZvMediaSession *self,
+                            gboolean        muted)
+{
+  g_return_if_fail (ZV_IS_MEDIA_SESSION (self));
+
+  self->muted = muted;
+  if (self->mute_volume != NULL)
+    g_object_set (self->mute_volume, "mute", muted, NULL);
+}
+
+gboolean
+zv_media_session_get_muted (ZvMediaSession *self)
+{
+  return self->muted;
+}
+
+/**
+ * zv_media_session_get_stats:
+ * @out: (out caller-allocates): filled in
+ *
+ * The call's audio quality now (or when it stopped): packets, loss both ways, jitter, round trip
+ * and a MOS estimate (zv_call_stats_mos()).
+ */
+void
+zv_media_session_get_stats (ZvMediaSession *self,
+                            ZvCallStats    *out)
+{
+  g_return_if_fail (ZV_IS_MEDIA_SESSION (self));
+  g_return_if_fail (out != NULL);
+
+  if (self->rtpbin == NULL && self->have_final_stats)
+    {
+      *out = self->final_stats;
+      return;
+    }
+  *out = (ZvCallStats) { .codec = self->codec.codec, .loss_sent = -1, .rtt_ms = -1 };
+  out->packets_sent = self->packets_sent;
+  out->packets_received = self->packets_received;
+  if (self->rtpbin != NULL)
+    zv_media_stats_read_rtpbin (self->rtpbin, self->codec.clock_rate, out);
+  out->loss = MAX (out->loss_received, out->loss_sent);
+  out->mos = zv_call_stats_mos (out->codec, out->loss, out->jitter_ms, out->rtt_ms);
+}
+

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 
+#include "zv-media-stats.h"
 #include "zv-sdp.h"
 
 G_BEGIN_DECLS
@@ -33,5 +35,33 @@ ZvCodec         zv_media_session_get_codec       (ZvMediaSession  *self);
 gint64          zv_media_session_get_first_rtp_time (ZvMediaSession *self);
 guint64         zv_media_session_get_packets_received (ZvMediaSession *self);
 guint64         zv_media_session_get_packets_sent     (ZvMediaSession *self);
+void            zv_media_session_set_direction   (ZvMediaSession  *self,
+                                                  ZvMediaDirection direction);
+ZvMediaDirection zv_media_session_get_direction  (ZvMediaSession  *self);
+gboolean        zv_media_session_update          (ZvMediaSession  *self,
+                                                  const ZvSdp     *remote,
+                                                  GError         **error);
+gboolean        zv_media_session_can_send_dtmf   (ZvMediaSession  *self);
+gboolean        zv_media_session_send_dtmf       (ZvMediaSession  *self,
+                                                  const char      *digits,
+                                                  GError         **error);
+gboolean        zv_media_session_is_sending_dtmf (ZvMediaSession  *self);
+void            zv_media_session_set_muted       (ZvMediaSession  *self,
+                                                  gboolean         muted);
+gboolean        zv_media_session_get_muted       (ZvMediaSession  *self);
+void            zv_media_session_get_stats       (ZvMediaSession  *self,
+                                                  ZvCallStats     *out);
+gboolean        zv_media_session_enable_srtp     (ZvMediaSession  *self,
+                                                  GError         **error);
+const char     *zv_media_session_get_srtp_key    (ZvMediaSession  *self);
+void            zv_media_session_set_dsp         (ZvMediaSession  *self,
+                                                  gboolean         dsp);
+gboolean        zv_media_session_has_dsp         (ZvMediaSession  *self);
+gboolean        zv_media_session_set_input_device  (ZvMediaSession *self,
+                                                    GstDevice      *device,
+                                                    GError        **error);
+gboolean        zv_media_session_set_output_device (ZvMediaSession *self,
+                                                    GstDevice      *device,
+                                                    GError        **error);
 
 G_END_DECLS

@@ -1,9 +1,10 @@
 /* zv-sdp.c: SDP offer/answer for one audio stream.
  *
- * We offer Opus (48 kHz, what sounds best), then PCMU and PCMA (what every PBX and trunk has), and
- * telephone-event for DTMF. Answering, we take the first codec of the offer that we have, as RFC
- * 3264 asks: the offerer's order is its preference. No common codec, or an SDP sofia's parser
- * refuses, is ZV_SIP_ERROR_NOT_ACCEPTABLE, which the call answers with 488. */
+ * We offer Opus (48 kHz, what sounds best), G.722 (wideband, common on desk phones), then PCMU and
+ * PCMA (what every PBX and trunk has), and telephone-event for DTMF. Answering, we take the first
+ * codec of the offer that we have, as RFC 3264 asks: the offerer's order is its preference. No
+ * common codec, or an SDP sofia's parser refuses, is ZV_SIP_ERROR_NOT_ACCEPTABLE, which the call
+ * answers with 488. */
 #define G_LOG_DOMAIN "zveno-phone"
 
 #include "config.h"
@@ -27,6 +28,7 @@ zv_codec_name (ZvCodec codec)
     case ZV_CODEC_OPUS: return "opus";
     case ZV_CODEC_PCMU: return "PCMU";
     case ZV_CODEC_PCMA: return "PCMA";
+    case ZV_CODEC_G722: return "G722";
     case ZV_CODEC_NONE:
     default: return "none";
     }
@@ -38,6 +40,7 @@ zv_sdp_free (ZvSdp *sdp)
   if (sdp == NULL)
     return;
   g_free (sdp->address);
+  g_free (sdp->crypto_key);
   g_free (sdp);
 }
 
@@ -68,7 +71,73 @@ codec_from_rtpmap (const sdp_rtpmap_t *rm,
       choice->codec = ZV_CODEC_PCMA;
       return TRUE;
     }
+  /* G.722 samples at 16 kHz yet says 8000: an error in RFC 1890 that RFC 3551 kept for compatibility. */
+  if (g_ascii_strcasecmp (name, "G722") == 0 && rm->rm_rate == 8000)
+    {
+      choice->codec = ZV_CODEC_G722;
+      return TRUE;
+    }
   return FALSE;
+}
+
+/* The first a=crypto line with the suite we speak (RFC 4568 6.1):
+ * "TAG AES_CM_128_HMAC_SHA1_80 inline:KEY[|LIFETIME][|MKI:LENGTH]". */
+static void
+read_crypto (const sdp_media_t *audio,
+             ZvSdp             *sdp)
+{
+  for (const sdp_attribute_t *a = audio->m_attributes; a != NULL; a = a->a_next)
+    {
+      g_auto(GStrv) fields = NULL;
+      g_autofree char *key = NULL;
+      g_autofree guchar *raw = NULL;
+      gsize raw_length = 0;
+
+      if (a->a_name == NULL || g_ascii_strcasecmp (a->a_name, "crypto") != 0 || a->a_value == NULL)
+        continue;
+      fields = g_strsplit (a->a_value, " ", 4);
+      if (g_strv_length (fields) < 3 || strcmp (fields[1], "AES_CM_128_HMAC_SHA1_80") != 0
+          || !g_str_has_prefix (fields[2], "inline:"))
+        continue;
+      key = g_strndup (fields[2] + 7, strcspn (fields[2] + 7, "|"));
+      /* 16 bytes of key and 14 of salt. */
+      raw = g_base64_decode (key, &raw_length);
+      if (raw_length != 30)
+        continue;
+      sdp->crypto_key = g_steal_pointer (&key);
+      sdp->crypto_tag = (guint) g_ascii_strtoull (fields[0], NULL, 10);
+      return;
+    }
+}
+
+/**
+ * zv_sdp_add_crypto:
+ * @sdp: (transfer full): a description we wrote (one audio stream)
+ * @key: our SDES key, base64 of 30 bytes
+ *
+ * Returns: (transfer full): @sdp turned into an encrypted one: RTP/SAVP and an a=crypto line with
+ * @key (AES_CM_128_HMAC_SHA1_80, RFC 4568).
+ */
+char *
+zv_sdp_add_crypto (char       *sdp,
+                   const char *key,
+                   guint       tag)
+{
+  g_autofree char *owned = sdp;
+  GString *out = g_string_new (NULL);
+  const char *m = strstr (owned, "\r\nm=audio ");
+  const char *proto = m != NULL ? strstr (m, " RTP/AVP ") : NULL;
+
+  if (proto == NULL)
+    {
+      g_string_append (out, owned);
+      return g_string_free (out, FALSE);
+    }
+  g_string_append_len (out, owned, proto - owned);
+  g_string_append (out, " RTP/SAVP ");
+  g_string_append (out, proto + strlen (" RTP/AVP "));
+  g_string_append_printf (out, "a=crypto:%u AES_CM_128_HMAC_SHA1_80 inline:%s\r\n", tag, key);
+  return g_string_free (out, FALSE);
 }
 
 /**
@@ -151,7 +220,7 @@ zv_sdp_parse (const char  *text,
     }
 
   for (const sdp_media_t *m = session->sdp_media; m != NULL; m = m->m_next)
-    if (m->m_type == sdp_media_audio && m->m_proto == sdp_proto_rtp)
+    if (m->m_type == sdp_media_audio && (m->m_proto == sdp_proto_rtp || m->m_proto == sdp_proto_srtp))
       {
         audio = m;
         break;
@@ -173,6 +242,8 @@ zv_sdp_parse (const char  *text,
   sdp->receives = (audio->m_mode & sdp_recvonly) != 0;
   sdp->codec.codec = ZV_CODEC_NONE;
   sdp->dtmf_payload = -1;
+  sdp->srtp = audio->m_proto == sdp_proto_srtp;
+  read_crypto (audio, sdp);
   for (const sdp_rtpmap_t *rm = audio->m_rtpmaps; rm != NULL; rm = rm->rm_next)
     {
       ZvCodecChoice choice = { 0 };
@@ -192,7 +263,7 @@ zv_sdp_parse (const char  *text,
   if (sdp->codec.codec == ZV_CODEC_NONE || sdp->port == 0)
     {
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
-                           _("The other side offered none of our audio formats (Opus, PCMU, PCMA)."));
+                           _("The other side offered none of our audio formats (Opus, G.722, PCMU, PCMA)."));
       return NULL;
     }
   return g_steal_pointer (&sdp);
@@ -204,38 +275,90 @@ ip_version (const char *address)
   return strchr (address, ':') != NULL ? "IP6" : "IP4";
 }
 
+const char *
+zv_media_direction_attribute (ZvMediaDirection direction)
+{
+  switch (direction)
+    {
+    case ZV_MEDIA_SENDONLY: return "sendonly";
+    case ZV_MEDIA_RECVONLY: return "recvonly";
+    case ZV_MEDIA_INACTIVE: return "inactive";
+    case ZV_MEDIA_SENDRECV:
+    default: return "sendrecv";
+    }
+}
+
 char *
 zv_sdp_build_offer (const char *local_address,
                     guint       rtp_port,
                     guint64     session_id,
                     guint       version)
 {
+  return zv_sdp_build_offer_full (local_address, rtp_port, session_id, version, ZV_MEDIA_SENDRECV);
+}
+
+/* An offer whose a= direction is @direction: sendonly puts the far end on hold (RFC 3264 8.4). */
+char *
+zv_sdp_build_offer_full (const char       *local_address,
+                         guint             rtp_port,
+                         guint64           session_id,
+                         guint             version,
+                         ZvMediaDirection  direction)
+{
   return g_strdup_printf ("v=0\r\n"
                           "o=zveno %" G_GUINT64_FORMAT " %u IN %s %s\r\n"
                           "s=Zveno\r\n"
                           "c=IN %s %s\r\n"
                           "t=0 0\r\n"
-                          "m=audio %u RTP/AVP %d 0 8 %d\r\n"
+                          "m=audio %u RTP/AVP %d 9 0 8 %d\r\n"
                           "a=rtpmap:%d opus/48000/2\r\n"
                           "a=fmtp:%d useinbandfec=1\r\n"
+                          "a=rtpmap:9 G722/8000\r\n"
                           "a=rtpmap:0 PCMU/8000\r\n"
                           "a=rtpmap:8 PCMA/8000\r\n"
                           "a=rtpmap:%d telephone-event/8000\r\n"
                           "a=fmtp:%d 0-15\r\n"
                           "a=ptime:20\r\n"
-                          "a=sendrecv\r\n",
+                          "a=%s\r\n",
                           session_id, version, ip_version (local_address), local_address,
                           ip_version (local_address), local_address,
-                          rtp_port, OPUS_PT, DTMF_PT, OPUS_PT, OPUS_PT, DTMF_PT, DTMF_PT);
+                          rtp_port, OPUS_PT, DTMF_PT, OPUS_PT, OPUS_PT, DTMF_PT, DTMF_PT,
+                          zv_media_direction_attribute (direction));
 }
 
-/* The answer keeps the offer's payload type numbers: the offerer picked them. */
+/* The direction that mirrors the offer's (RFC 3264 6.1): what a phone not on hold answers. */
+static ZvMediaDirection
+mirrored_direction (const ZvSdp *offer)
+{
+  if (offer->sends && offer->receives)
+    return ZV_MEDIA_SENDRECV;
+  if (offer->sends)
+    return ZV_MEDIA_RECVONLY;
+  if (offer->receives)
+    return ZV_MEDIA_SENDONLY;
+  return ZV_MEDIA_INACTIVE;
+}
+
 char *
 zv_sdp_build_answer (const char  *local_address,
                      guint        rtp_port,
                      guint64      session_id,
                      guint        version,
                      const ZvSdp *offer)
+{
+  return zv_sdp_build_answer_full (local_address, rtp_port, session_id, version, offer,
+                                   mirrored_direction (offer));
+}
+
+/* The answer keeps the offer's payload type numbers: the offerer picked them. @direction is ours,
+ * and must not claim what the offer excludes (sendrecv to a sendonly offer). */
+char *
+zv_sdp_build_answer_full (const char       *local_address,
+                          guint             rtp_port,
+                          guint64           session_id,
+                          guint             version,
+                          const ZvSdp      *offer,
+                          ZvMediaDirection  direction)
 {
   GString *sdp = g_string_new (NULL);
   const ZvCodecChoice *c = &offer->codec;
@@ -260,14 +383,6 @@ zv_sdp_build_answer (const char  *local_address,
     g_string_append_printf (sdp, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
                             offer->dtmf_payload, offer->dtmf_payload);
   g_string_append (sdp, "a=ptime:20\r\n");
-  /* Mirror the offer's direction (RFC 3264 6.1). */
-  if (offer->sends && offer->receives)
-    g_string_append (sdp, "a=sendrecv\r\n");
-  else if (offer->sends)
-    g_string_append (sdp, "a=recvonly\r\n");
-  else if (offer->receives)
-    g_string_append (sdp, "a=sendonly\r\n");
-  else
-    g_string_append (sdp, "a=inactive\r\n");
+  g_string_append_printf (sdp, "a=%s\r\n", zv_media_direction_attribute (direction));
   return g_string_free (sdp, FALSE);
 }

@@ -12,8 +12,18 @@ typedef enum {
   ZV_CODEC_OPUS,
   ZV_CODEC_PCMU,
   ZV_CODEC_PCMA,
+  ZV_CODEC_G722,     /* 16 kHz audio, but 8000 as its RTP clock rate (RFC 3551 4.5.2) */
   ZV_CODEC_NONE,
 } ZvCodec;
+
+/* Which way audio flows, from the point of view of whoever the value describes (RFC 3264 a=sendrecv,
+ * a=sendonly, a=recvonly, a=inactive). */
+typedef enum {
+  ZV_MEDIA_SENDRECV,
+  ZV_MEDIA_SENDONLY,
+  ZV_MEDIA_RECVONLY,
+  ZV_MEDIA_INACTIVE,
+} ZvMediaDirection;
 
 typedef struct {
   ZvCodec   codec;
@@ -29,6 +39,10 @@ typedef struct {
   gboolean       receives;       /* the peer wants our audio (sendrecv or recvonly) */
   ZvCodecChoice  codec;          /* the first codec of the peer's list that we have */
   int            dtmf_payload;   /* telephone-event/8000 payload type, -1 when none */
+  gboolean       srtp;           /* RTP/SAVP: the stream is encrypted (RFC 3711) */
+  char          *crypto_key;     /* the SDES key (RFC 4568 a=crypto inline:, base64 of key and salt)
+                                  * for AES_CM_128_HMAC_SHA1_80, NULL when none */
+  guint          crypto_tag;     /* that a=crypto line's tag, which the answer repeats */
 } ZvSdp;
 
 const char *zv_codec_name        (ZvCodec        codec);
@@ -45,6 +59,22 @@ char       *zv_sdp_build_answer  (const char    *local_address,
                                   guint64        session_id,
                                   guint          version,
                                   const ZvSdp   *offer);
+const char *zv_media_direction_attribute (ZvMediaDirection direction);
+char       *zv_sdp_build_offer_full  (const char       *local_address,
+                                      guint             rtp_port,
+                                      guint64           session_id,
+                                      guint             version,
+                                      ZvMediaDirection  direction);
+char       *zv_sdp_build_answer_full (const char       *local_address,
+                                      guint             rtp_port,
+                                      guint64           session_id,
+                                      guint             version,
+                                      const ZvSdp      *offer,
+                                      ZvMediaDirection  direction);
+
+char       *zv_sdp_add_crypto    (char          *sdp,
+                                  const char    *key,
+                                  guint          tag);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvSdp, zv_sdp_free)
 

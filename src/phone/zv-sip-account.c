@@ -14,12 +14,16 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zv-sip-private.h"
+#include "zv-sip-tls.h"
 
 #include <sofia-sip/msg_header.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 G_DEFINE_QUARK (zv-sip-error-quark, zv_sip_error)
@@ -37,10 +41,15 @@ G_DEFINE_ENUM_TYPE (ZvSipState, zv_sip_state,
 #define RETRY_AUTH_SECONDS 60
 /* How long dispose waits for nua to say goodbye (unregister, close transactions). */
 #define SHUTDOWN_WAIT_US (3 * G_USEC_PER_SEC)
+/* RFC 4028's recommended session interval, and its smallest Min-SE. */
+#define SESSION_EXPIRES_SECONDS 1800
+#define SESSION_MIN_SE_SECONDS 90
 
 struct _ZvSipAccount
 {
   GObject       parent_instance;
+
+  gboolean      srtp_required;   /* policy: calls must be encrypted (SRTP) even without TLS */
 
   /* owned */
   char         *aor;             /* sip:user@domain */
@@ -50,9 +59,14 @@ struct _ZvSipAccount
   char         *password;
   char         *proxy;           /* sip:host:port;transport=T */
   char         *proxy_host;
-  char         *transport;       /* "udp" or "tcp" */
+  char         *transport;       /* "udp", "tcp" or "tls" */
+  char         *ca_file;         /* the CA that signs the proxy's TLS certificate */
+  char         *tls_dir;         /* sofia-sip's private copy of it (cafile.pem) */
+  GCancellable *tls_check;       /* a running zv_sip_tls_check_async() */
+  GError       *tls_failure;     /* what nua reported while that check runs */
   char         *local_address;
   char         *display_name;
+  char         *contact;         /* where our own stack listens, once nua has said */
   GError       *error;
   su_root_t    *root;
   GSource      *source;
@@ -70,6 +84,8 @@ struct _ZvSipAccount
   guint         failures;
   guint         retry_seconds;
   guint         retry_source;
+  guint         session_expires;
+  guint         min_se;
   gboolean      shutting_down;
   gboolean      shutdown_done;
 };
@@ -170,7 +186,9 @@ schedule_retry (ZvSipAccount *self,
                 GError       *error)
 {
   guint delay;
-  gboolean auth = g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_AUTH_FAILED);
+  /* A refused certificate, like a refused password, needs an administrator, not a quick retry. */
+  gboolean auth = g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_AUTH_FAILED)
+                  || g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CERTIFICATE);
 
   drop_registration_handle (self);
   g_debug ("registration of %s failed: %s", self->aor, error->message);
@@ -216,6 +234,52 @@ zv_sip_account_authenticate (ZvSipAccount *self,
 }
 
 static void
+tls_checked (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(ZvSipAccount) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GError *failure = g_steal_pointer (&self->tls_failure);
+
+  g_clear_object (&self->tls_check);
+  if (!zv_sip_tls_check_finish (result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&failure);
+      return;
+    }
+  /* sofia has the last word: a certificate it accepted (registered) stays accepted. */
+  if (g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CERTIFICATE) && self->state != ZV_SIP_STATE_REGISTERED)
+    {
+      g_clear_error (&failure);
+      failure = g_steal_pointer (&error);
+    }
+  /* Nothing wrong with the certificate and nua has not failed: the REGISTER goes on. */
+  if (failure != NULL)
+    schedule_retry (self, failure);
+}
+
+/* Repeats the TLS handshake with GIO to tell a refused certificate from an unreachable proxy;
+ * @failure is what nua said, kept when the certificate turns out fine. Also run alongside each
+ * new REGISTER (@failure NULL), since sofia would only time out 32 s later. */
+static void
+check_tls (ZvSipAccount *self,
+           GError       *failure)
+{
+  const char *hostport = self->proxy + strlen ("sip:");
+  const char *port;
+
+  g_clear_error (&self->tls_failure);
+  self->tls_failure = failure;
+  if (hostport[0] == '[')
+    hostport = strchr (hostport, ']');
+  port = hostport + strcspn (hostport, ":;");
+  self->tls_check = g_cancellable_new ();
+  zv_sip_tls_check_async (self->proxy_host, *port == ':' ? (guint16) g_ascii_strtoull (port + 1, NULL, 10) : 5061,
+                          self->ca_file, self->tls_check, tls_checked, g_object_ref (self));
+}
+
+static void
 on_register (ZvSipAccount *self,
              int           status,
              const char   *phrase,
@@ -247,6 +311,19 @@ on_register (ZvSipAccount *self,
 
   if (status >= 300)
     {
+      /* sofia closes a TLS connection whose certificate it refuses without a word, and the
+       * REGISTER times out: let the certificate check say what happened first. */
+      if (g_str_equal (self->transport, "tls") && (status == 408 || status >= 500))
+        {
+          if (self->tls_check == NULL)
+            check_tls (self, zv_sip_error_from_status (status, phrase));
+          else
+            {
+              g_clear_error (&self->tls_failure);
+              self->tls_failure = zv_sip_error_from_status (status, phrase);
+            }
+          return;
+        }
       schedule_retry (self, zv_sip_error_from_status (status, phrase));
       return;
     }
@@ -311,6 +388,16 @@ nua_callback (nua_event_t   event,
       return;
     }
 
+  if (event == nua_r_get_params)
+    {
+      const sip_contact_t *m = NULL;
+
+      tl_gets (tags, NTATAG_CONTACT_REF (m), TAG_END ());
+      if (m != NULL && self->contact == NULL)
+        self->contact = url_as_string (NULL, m->m_url);
+      return;
+    }
+
   if (nh != NULL && nh == self->reg_nh)
     {
       if (event == nua_r_register)
@@ -359,6 +446,8 @@ zv_sip_account_dispose (GObject *object)
   ZvSipAccount *self = ZV_SIP_ACCOUNT (object);
 
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->tls_check != NULL)
+    g_cancellable_cancel (self->tls_check);
   if (self->nua != NULL)
     {
       gint64 deadline = g_get_monotonic_time () + SHUTDOWN_WAIT_US;
@@ -408,8 +497,14 @@ zv_sip_account_finalize (GObject *object)
   g_free (self->proxy);
   g_free (self->proxy_host);
   g_free (self->transport);
+  g_free (self->ca_file);
+  /* After su_root_destroy: sofia has read the folder and is gone. */
+  zv_sip_tls_remove_dir (self->tls_dir);
+  g_free (self->tls_dir);
+  g_clear_error (&self->tls_failure);
   g_free (self->local_address);
   g_free (self->display_name);
+  free (self->contact);
 
   G_OBJECT_CLASS (zv_sip_account_parent_class)->finalize (object);
 }
@@ -466,6 +561,8 @@ static void
 zv_sip_account_init (ZvSipAccount *self)
 {
   self->expires = 600;
+  self->session_expires = SESSION_EXPIRES_SECONDS;
+  self->min_se = SESSION_MIN_SE_SECONDS;
   self->calls = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
@@ -511,6 +608,7 @@ zv_sip_account_new (const char  *aor,
   const char *rest;
   const char *at;
   const char *transport;
+  gboolean sips;
 
   g_return_val_if_fail (aor != NULL, NULL);
   g_return_val_if_fail (password != NULL, NULL);
@@ -539,8 +637,10 @@ zv_sip_account_new (const char  *aor,
                                   ? auth_username : self->user);
   self->password = g_strdup (password);
 
-  if (g_str_has_prefix (proxy, "sip:"))
-    proxy += 4;
+  /* sips: is TLS to the proxy (RFC 3261 26.2.2); our own address stays sip:. */
+  sips = g_str_has_prefix (proxy, "sips:");
+  if (g_str_has_prefix (proxy, "sip:") || sips)
+    proxy += sips ? 5 : 4;
   if (*proxy == '\0' || strpbrk (proxy, " <>\"@") != NULL)
     {
       g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
@@ -559,18 +659,19 @@ zv_sip_account_new (const char  *aor,
     {
       transport += strlen (";transport=");
       self->transport = g_ascii_strdown (transport, (gssize) strcspn (transport, ";"));
-      if (!g_str_equal (self->transport, "udp") && !g_str_equal (self->transport, "tcp"))
+      if (!g_str_equal (self->transport, "udp") && !g_str_equal (self->transport, "tcp")
+          && !g_str_equal (self->transport, "tls"))
         {
           g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
-                       _("SIP over “%s” is not supported; use udp or tcp."), self->transport);
+                       _("SIP over “%s” is not supported; use udp, tcp or tls."), self->transport);
           return NULL;
         }
       self->proxy = g_strdup_printf ("sip:%s", proxy);
     }
   else
     {
-      self->transport = g_strdup ("udp");
-      self->proxy = g_strdup_printf ("sip:%s;transport=udp", proxy);
+      self->transport = g_strdup (sips ? "tls" : "udp");
+      self->proxy = g_strdup_printf ("sip:%s;transport=%s", proxy, self->transport);
     }
   return g_steal_pointer (&self);
 }
@@ -613,6 +714,7 @@ zv_sip_account_start (ZvSipAccount  *self,
 {
   static GOnce sofia_once = G_ONCE_INIT;
   g_autofree char *bind_url = NULL;
+  g_autofree char *sips_url = NULL;
   g_autofree char *user_agent = NULL;
 
   g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), FALSE);
@@ -625,6 +727,14 @@ zv_sip_account_start (ZvSipAccount  *self,
     bind_url = g_strdup_printf ("sip:[%s]:*", self->local_address);
   else
     bind_url = g_strdup_printf ("sip:%s:*", self->local_address != NULL ? self->local_address : "*");
+  if (g_str_equal (self->transport, "tls"))
+    {
+      /* sofia connects to a TLS proxy from a TLS transport of its own, which needs a sips: URL. */
+      sips_url = g_strconcat ("sips", bind_url + strlen ("sip"), NULL);
+      self->tls_dir = zv_sip_tls_make_dir (self->ca_file, error);
+      if (self->tls_dir == NULL)
+        return FALSE;
+    }
 
   self->root = su_glib_root_create (self);
   if (self->root == NULL)
@@ -639,6 +749,13 @@ zv_sip_account_start (ZvSipAccount  *self,
   user_agent = g_strdup_printf ("Zveno/%s", PACKAGE_VERSION);
   self->nua = nua_create (self->root, nua_callback, self,
                           NUTAG_URL (bind_url),
+                          TAG_IF (sips_url != NULL, NUTAG_SIPS_URL (sips_url)),
+                          /* TLS: the proxy's certificate must chain to our CA and name the host
+                           * we dial (sofia checks both); version 0 lets OpenSSL pick the newest TLS
+                           * instead of sofia's default of TLS 1.0 only. */
+                          TAG_IF (sips_url != NULL, TPTAG_CERTIFICATE (self->tls_dir)),
+                          TAG_IF (sips_url != NULL, TPTAG_TLS_VERIFY_POLICY (TPTLS_VERIFY_SUBJECTS_OUT)),
+                          TAG_IF (sips_url != NULL, TPTAG_TLS_VERSION (0)),
                           NUTAG_PROXY (self->proxy),
                           NUTAG_USER_AGENT (user_agent),
                           /* SDP is ours (zv-sdp.c): nua only carries the bodies. */
@@ -646,7 +763,16 @@ zv_sip_account_start (ZvSipAccount  *self,
                           NUTAG_AUTOALERT (0),
                           NUTAG_AUTOANSWER (0),
                           NUTAG_ENABLEINVITE (1),
-                          NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"),
+                          NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY"),
+                          /* Session timers (RFC 4028): nua refreshes when we are the refresher and
+                           * sends BYE when the far end, refreshing, goes quiet; Replaces (RFC 3891)
+                           * for attended transfers. */
+                          NUTAG_SUPPORTED ("timer, replaces"),
+                          NUTAG_SESSION_TIMER (self->session_expires),
+                          NUTAG_MIN_SE (self->min_se),
+                          /* A REFER from the far end is answered 202 by nua; we place the call
+                           * and send the NOTIFYs ourselves (nua's own would report a digest
+                           * challenge on the new call as a failed transfer). */
                           /* rport and received= rewrite our Contact behind NAT; the proxy is
                            * trusted, so no extra OPTIONS round to validate it. */
                           NUTAG_OUTBOUND ("natify no-validate no-options-keepalive"),
@@ -658,6 +784,8 @@ zv_sip_account_start (ZvSipAccount  *self,
                    _("Could not open a SIP socket on %s."), bind_url);
       return FALSE;
     }
+  /* Ask nua where it listens (reported as nua_r_get_params): peers dialled directly need it. */
+  nua_get_params (self->nua, TAG_ANY (), TAG_END ());
   start_registration (self);
   return TRUE;
 }
@@ -673,6 +801,8 @@ start_registration (ZvSipAccount *self)
     return;
   drop_registration_handle (self);
   self->auth_tries = 0;
+  if (g_str_equal (self->transport, "tls") && self->tls_check == NULL)
+    check_tls (self, NULL);
   from = self->display_name != NULL
          ? g_strdup_printf ("\"%s\" <%s>", self->display_name, self->aor) : g_strdup (self->aor);
   self->reg_nh = nua_handle (self->nua, NULL,
@@ -757,6 +887,23 @@ zv_sip_account_get_transport (ZvSipAccount *self)
   return self->transport;
 }
 
+/**
+ * zv_sip_account_set_ca_file:
+ * @ca_file: (nullable): PEM file with the CA certificate(s) that sign the proxy's certificate,
+ *   the company CA; NULL to trust the system's CAs
+ *
+ * For transport "tls", before zv_sip_account_start(): only these CAs are trusted.
+ */
+void
+zv_sip_account_set_ca_file (ZvSipAccount *self,
+                            const char   *ca_file)
+{
+  g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
+  g_return_if_fail (self->nua == NULL);
+  g_free (self->ca_file);
+  self->ca_file = ca_file != NULL && *ca_file != '\0' ? g_strdup (ca_file) : NULL;
+}
+
 /* The address our sockets are bound to (NULL before start, or when listening on all). */
 const char *
 zv_sip_account_get_local_address (ZvSipAccount *self)
@@ -823,6 +970,32 @@ zv_sip_account_get_display_name (ZvSipAccount *self)
   return self->display_name;
 }
 
+/**
+ * zv_sip_account_set_session_timer:
+ * @expires: the session interval we ask for (Session-Expires), 0 for none
+ * @min_se: the shortest interval we accept from the far end (Min-SE)
+ *
+ * Before zv_sip_account_start(). A session that is not refreshed within its interval is over:
+ * this is how a far end that vanished without a BYE is noticed on the signalling side.
+ */
+void
+zv_sip_account_set_session_timer (ZvSipAccount *self,
+                                  guint         expires,
+                                  guint         min_se)
+{
+  g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
+  self->session_expires = expires;
+  self->min_se = MAX (min_se, 1);
+}
+
+/* Our stack's own SIP URI (host and port it listens on), NULL until nua has reported it. */
+const char *
+zv_sip_account_get_contact (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return self->contact;
+}
+
 nua_t *
 zv_sip_account_get_nua (ZvSipAccount *self)
 {
@@ -842,4 +1015,26 @@ zv_sip_account_remove_call (ZvSipAccount *self,
                             ZvCall       *call)
 {
   g_ptr_array_remove (self->calls, call);
+}
+
+/**
+ * zv_sip_account_set_srtp_required:
+ *
+ * Company policy: every call of this account encrypts its audio (SRTP with SDES keys), offers
+ * carry a=crypto and an incoming offer without it is refused with 488. Always so over TLS.
+ */
+void
+zv_sip_account_set_srtp_required (ZvSipAccount *self,
+                                  gboolean      required)
+{
+  g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
+  self->srtp_required = required;
+}
+
+gboolean
+zv_sip_account_get_srtp_required (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), FALSE);
+  /* SDES keys travel in the SDP: only a TLS hop keeps them secret, and over TLS they must be used. */
+  return self->srtp_required || g_strcmp0 (self->transport, "tls") == 0;
 }

@@ -22,6 +22,10 @@ typedef enum {
   ZV_SIP_ERROR_NOT_ACCEPTABLE,    /* no common codec, or a broken SDP (488) */
   ZV_SIP_ERROR_MEDIA,             /* the audio pipeline failed */
   ZV_SIP_ERROR_CANCELLED,         /* the call was cancelled before it was answered */
+  ZV_SIP_ERROR_CERTIFICATE,       /* the proxy's TLS certificate is not trusted */
+  ZV_SIP_ERROR_NO_RESPONSE,       /* the far end vanished: no RTP, or a session refresh failed */
+  ZV_SIP_ERROR_TRANSFER_FAILED,   /* a transfer (REFER) was refused or its new call failed */
+  ZV_SIP_ERROR_INVALID,           /* a bad argument: DTMF digits that are not digits, and such */
 } ZvSipError;
 
 typedef enum {
@@ -48,6 +52,8 @@ ZvSipAccount  *zv_sip_account_new                  (const char     *aor,
 const char    *zv_sip_account_get_aor              (ZvSipAccount   *self);
 const char    *zv_sip_account_get_domain           (ZvSipAccount   *self);
 const char    *zv_sip_account_get_transport        (ZvSipAccount   *self);
+void           zv_sip_account_set_ca_file          (ZvSipAccount   *self,
+                                                    const char     *ca_file);
 const char    *zv_sip_account_get_local_address    (ZvSipAccount   *self);
 ZvSipState     zv_sip_account_get_state            (ZvSipAccount   *self);
 const GError  *zv_sip_account_get_error            (ZvSipAccount   *self);
@@ -58,6 +64,10 @@ void           zv_sip_account_set_expires          (ZvSipAccount   *self,
 void           zv_sip_account_set_display_name     (ZvSipAccount   *self,
                                                     const char     *display_name);
 const char    *zv_sip_account_get_display_name     (ZvSipAccount   *self);
+void           zv_sip_account_set_session_timer    (ZvSipAccount   *self,
+                                                    guint           expires,
+                                                    guint           min_se);
+const char    *zv_sip_account_get_contact          (ZvSipAccount   *self);
 
 gboolean       zv_sip_account_start                (ZvSipAccount   *self,
                                                     GError        **error);
@@ -69,5 +79,8 @@ void           zv_sip_account_shutdown_async       (ZvSipAccount   *self,
 gboolean       zv_sip_account_shutdown_finish      (ZvSipAccount   *self,
                                                     GAsyncResult   *result,
                                                     GError        **error);
+void           zv_sip_account_set_srtp_required    (ZvSipAccount   *self,
+                                                    gboolean        required);
+gboolean       zv_sip_account_get_srtp_required    (ZvSipAccount   *self);
 
 G_END_DECLS

@@ -336,6 +336,9 @@ zv_handle_events (ZvRequest *req)
       zv_reply_error (req, ZV_API_ERROR_BAD_REQUEST, "This resource is a WebSocket: send an Upgrade request");
       return;
     }
+  /* Fault injection (tests only): a stream that goes quiet after the handshake. */
+  if (zv_faults_stall_websocket (req->server, req->msg, req->path))
+    return;
   /* Leaving the status unset lets libsoup complete the handshake and call zv_events_websocket_cb. */
   g_object_set_data_full (G_OBJECT (req->msg), "zv-user-id", g_memdup2 (&req->user_id, sizeof (gint64)), g_free);
   g_object_set_data_full (G_OBJECT (req->msg), "zv-device-id", g_memdup2 (&req->device_id, sizeof (gint64)), g_free);

@@ -7,7 +7,9 @@
  * KIND: malformed (body replaced by text that is not JSON), truncated (body cut in half),
  * oversized (body padded with whitespace to ARG bytes, default 32 MiB), slow (answer delayed ARG ms,
  * default 3000), status (answer replaced by HTTP ARG, default 503, with a JSON error body and
- * Retry-After: 1), drop (connection closed without an answer). COUNT limits how many requests the
+ * Retry-After: 1), drop (connection closed without an answer), stall (for the events WebSocket: the
+ * handshake completes, then the server sends nothing at all, not even a pong, for ARG ms, default
+ * 600000, without closing; a proxy or a network path gone quiet). COUNT limits how many requests the
  * rule hits (default: all). Documented in docs/api.md, "Testing". */
 #define G_LOG_DOMAIN "zveno-server"
 
@@ -24,6 +26,7 @@ typedef enum {
   FAULT_SLOW,
   FAULT_STATUS,
   FAULT_DROP,
+  FAULT_STALL,
 } FaultKind;
 
 struct _ZvFaultRule
@@ -54,6 +57,7 @@ static const struct {
   { "slow", FAULT_SLOW, 3000 },
   { "status", FAULT_STATUS, 503 },
   { "drop", FAULT_DROP, 0 },
+  { "stall", FAULT_STALL, 600000 },
 };
 
 GPtrArray *
@@ -118,7 +122,7 @@ zv_faults_parse (const char  *spec,
     bad:
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Bad fault rule \"%s\": want [METHOD ]/path/prefix=KIND[:ARG][*COUNT] with KIND one of "
-                   "malformed, truncated, oversized, slow, status, drop", parts[i]);
+                   "malformed, truncated, oversized, slow, status, drop, stall", parts[i]);
       return NULL;
     }
   return g_steal_pointer (&rules);
@@ -133,26 +137,89 @@ resume_slow (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The first rule for @path that has hits left: stall rules (@stall) or the others. */
+static ZvFaultRule *
+find_rule (ZvServer          *self,
+           SoupServerMessage *msg,
+           const char        *path,
+           gboolean           stall)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  if (self->faults == NULL)
+    return NULL;
+  for (guint i = 0; i < self->faults->len; i++)
+    {
+      ZvFaultRule *candidate = self->faults->pdata[i];
+
+      if (candidate->remaining != 0 && (candidate->kind == FAULT_STALL) == stall &&
+          g_str_has_prefix (path, candidate->prefix) &&
+          (candidate->method == NULL || g_str_equal (candidate->method, method)))
+        return candidate;
+    }
+  return NULL;
+}
+
+static gboolean
+release_stalled (gpointer user_data)
+{
+  g_io_stream_close (G_IO_STREAM (user_data), NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+zv_faults_stall_websocket (ZvServer          *self,
+                           SoupServerMessage *msg,
+                           const char        *path)
+{
+  static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";   /* RFC 6455, 1.3 */
+  ZvFaultRule *rule = find_rule (self, msg, path, TRUE);
+  const char *key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "Sec-WebSocket-Key");
+  g_autoptr(GChecksum) sha1 = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  g_autofree char *accept = NULL;
+  g_autofree char *response = NULL;
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+
+  if (rule == NULL || key == NULL)
+    return FALSE;
+  if (rule->remaining > 0)
+    rule->remaining--;
+  /* The handshake is answered by hand: a SoupWebsocketConnection would answer the client's pings,
+   * and a stalled path answers nothing. */
+  sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_checksum_update (sha1, (const guchar *) key, -1);
+  g_checksum_update (sha1, (const guchar *) guid, -1);
+  g_checksum_get_digest (sha1, digest, &digest_len);
+  accept = g_base64_encode (digest, digest_len);
+  response = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                              "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return TRUE;
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (stream), response, strlen (response),
+                                  NULL, NULL, NULL))
+    return TRUE;
+  /* Nothing reads from or writes to the stream until it is closed, ARG ms later. */
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) rule->arg, release_stalled,
+                      g_steal_pointer (&stream), g_object_unref);
+  return TRUE;
+}
+
 gboolean
 zv_faults_apply (ZvServer          *self,
                  SoupServerMessage *msg,
                  const char        *path)
 {
   SoupMessageBody *body = soup_server_message_get_response_body (msg);
-  const char *method = soup_server_message_get_method (msg);
-  ZvFaultRule *rule = NULL;
+  ZvFaultRule *rule;
 
   /* Paused (answered later) and upgraded requests are left alone. */
   if (self->faults == NULL || self->faults->len == 0 || soup_server_message_get_status (msg) == 0)
     return FALSE;
-  for (guint i = 0; i < self->faults->len && rule == NULL; i++)
-    {
-      ZvFaultRule *candidate = self->faults->pdata[i];
-
-      if (candidate->remaining != 0 && g_str_has_prefix (path, candidate->prefix) &&
-          (candidate->method == NULL || g_str_equal (candidate->method, method)))
-        rule = candidate;
-    }
+  rule = find_rule (self, msg, path, FALSE);
   if (rule == NULL)
     return FALSE;
   if (rule->remaining > 0)
@@ -217,6 +284,7 @@ zv_faults_apply (ZvServer          *self,
       }
       break;
 
+    case FAULT_STALL:   /* find_rule() left it to zv_faults_stall_websocket() */
     default:
       g_assert_not_reached ();
     }

@@ -247,6 +247,11 @@ void         zv_files_uploads_cleanup   (ZvServer          *self);
 /* zv-server-faults.c */
 GPtrArray   *zv_faults_parse            (const char  *spec,
                                          GError     **error);
+/* A "stall" rule for a WebSocket upgrade: completes the handshake and then stays silent; returns TRUE
+ * when the request was taken over. */
+gboolean     zv_faults_stall_websocket  (ZvServer          *self,
+                                         SoupServerMessage *msg,
+                                         const char        *path);
 /* Applies a matching rule after the handler answered; returns TRUE when the reply was taken over. */
 gboolean     zv_faults_apply            (ZvServer          *self,
                                          SoupServerMessage *msg,

@@ -8,6 +8,9 @@
 
 #include <string.h>
 
+#include <gio/gnetworking.h>
+
+#include "zv-json.h"
 #include "zv-server-private.h"
 
 G_DEFINE_TYPE (ZvServer, zv_server, G_TYPE_OBJECT)
@@ -173,6 +176,12 @@ zv_request_json_object (ZvRequest *req)
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       zv_reply_error (req, ZV_API_ERROR_BAD_REQUEST, "The body must be a JSON object");
+      return NULL;
+    }
+  /* json-glib turns escapes JSON lacks ("\202") into bytes that are not UTF-8 (zv-json.c). */
+  if (!zv_json_node_is_utf8 (root))
+    {
+      zv_reply_error (req, ZV_API_ERROR_BAD_REQUEST, "Malformed JSON");
       return NULL;
     }
   req->body = json_node_ref (root);
@@ -681,12 +690,40 @@ bad:
   return FALSE;
 }
 
+/* The kernel's queue of connections not yet accepted. soup_server_listen() leaves GLib's default of
+ * 10: when 200 clients open their event streams at the same moment (the office arriving at nine, or
+ * every client reconnecting after a server restart) the queue overflows, the kernel drops the
+ * handshakes and the clients' TCP retries come 1, 3, 7, 15, 31 s later, so some streams had no
+ * `ready` for a minute (tests/integration/test-server-events-burst.py). The kernel caps this at
+ * net.core.somaxconn. */
+#define LISTEN_BACKLOG 1024
+
+static GSocket *
+listen_socket (GSocketAddress  *address,
+               GError         **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, error);
+
+  if (socket == NULL)
+    return NULL;
+  /* As soup_server_listen() does: an IPv6 address does not also take the IPv4 one. */
+  if (g_socket_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
+      !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
+    return NULL;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
 gboolean
 zv_server_start (ZvServer  *self,
                  GError   **error)
 {
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GSocket) socket = NULL;
   SoupServerListenOptions options = 0;
   GSList *uris;
   gboolean tls = self->config.tls_cert != NULL;
@@ -721,7 +758,8 @@ zv_server_start (ZvServer  *self,
   soup_server_add_websocket_handler (self->soup, "/api/v1/events", NULL, NULL,
                                      (SoupServerWebsocketCallback) zv_events_websocket_cb, self, NULL);
 
-  if (!soup_server_listen (self->soup, address, options, error))
+  socket = listen_socket (address, error);
+  if (socket == NULL || !soup_server_listen_socket (self->soup, socket, options, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);

@@ -26,6 +26,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 os.environ.setdefault("ZVENO_BUILD_ROOT", BUILD)
 from zvtest import Server, cli, seed  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_out import emit  # noqa: E402
 
 APP = os.path.join(BUILD, "src", "app", "zveno")
 EMPTY = os.path.join(BUILD, "tests", "bench", "bench-app-empty")
@@ -66,6 +68,15 @@ def measure(label, argv, env):
     return t, m
 
 
+def report(what, t, m, empty_t, empty_m):
+    """The figures for tests/bench/report.py, each against the empty window of the same run."""
+    command = "tests/bench/run.sh BUILD app-startup"
+    emit("app-startup", f"app first frame, {what}", t, "ms", command,
+         anchor="empty libadwaita window", anchor_value=empty_t, aim="<= 1.5x", met=t <= 1.5 * empty_t)
+    emit("app-startup", f"app RSS, {what}", m, "MB", command,
+         anchor="empty libadwaita window", anchor_value=empty_m, aim="<= anchor + 40 MB", met=m <= empty_m + 40)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="zveno-startup-")
     data = os.path.join(tmp, "device")
@@ -102,6 +113,9 @@ def main():
             big_t, big_m = measure(f"zveno, signed in, {n:,} cached messages", [APP], env)
             print(f"ratio to the empty window: time {big_t / empty_t:.2f}x (aim <= 1.5x), "
                   f"RSS +{big_m - empty_m:.1f} MB (aim <= +40 MB)")
+            report(f"{n:,} cached messages", big_t, big_m, empty_t, empty_m)
+        else:
+            report("500 cached messages", small_t, small_m, empty_t, empty_m)
         print(f"ratio (500 messages): time {small_t / empty_t:.2f}x, RSS +{small_m - empty_m:.1f} MB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

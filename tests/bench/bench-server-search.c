@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "bench-http.h"
+#include "bench-out.h"
 
 static const char *const common_words[] = {
   "договор", "the", "пожалуйста", "счет", "contract", "please", "клиент", "invoice",
@@ -213,8 +214,11 @@ main (int argc, char **argv)
         double p50 = bench_percentile (times, 50), p95 = bench_percentile (times, 95);
         double p99 = bench_percentile (times, 99), max = bench_percentile (times, 100);
 
+        g_autofree char *f95 = g_strdup_printf ("server search %s, p95", class_names[cls]);
+
         printf ("%-24s %6u %8.1f %8.1f %8.1f %8.1f %8.1f\n", class_names[cls], times->len, p50, p95, p99, max,
                 hits / (double) times->len);
+        bench_out ("search", f95, p95, "ms", "tests/bench/run.sh BUILD search");
       }
     }
   g_array_unref (b.chat_ids);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "bench-http.h"
+#include "bench-out.h"
 
 typedef struct {
   gint64 messages;
@@ -25,6 +26,10 @@ typedef struct {
 static void
 report (const char *what, const Tally *t)
 {
+  g_autofree char *figure = g_strdup_printf ("server sync %s", what);
+
+  bench_out ("sync", figure, t->ms > 0 ? (double) t->messages * 1000.0 / t->ms : 0.0, "msgs/s",
+             "tests/bench/run.sh BUILD sync");
   printf ("%-34s %9" G_GINT64_FORMAT " msgs %6" G_GINT64_FORMAT " reqs %8.1f MB %8.2f s %9.0f msgs/s\n",
           what, t->messages, t->requests, (double) t->bytes / 1e6, t->ms / 1000.0,
           t->ms > 0 ? (double) t->messages * 1000.0 / t->ms : 0.0);

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh BUILD_DIR [NAME...]: Zveno's benchmarks (./run bench calls this with an optimised
-# build). Names: seed, search, sync (default: all three). Results go to stdout and are appended to
-# BUILD_DIR/bench-results.txt with the date, the machine and the exact command, for docs/PERFORMANCE.md.
+# tests/bench/run.sh BUILD_DIR [--quick|--full] [--runs N] [--report DOC] [NAME...]: Zveno's benchmarks
+# (./run bench calls this with an optimised build). Names: seed, search, sync, client-sync,
+# client-search, load, app-startup, call (default: every one). Results go to stdout and are appended
+# to BUILD_DIR/bench-results.txt with the date, the machine and the exact command.
+#
+# --quick (small sizes, 3 runs) and --full (the sizes below, 5 runs) run every named benchmark that
+# many times; each benchmark appends one JSON line per figure to $ZVENO_BENCH_OUT (/tmp/bench-format:
+# bench, figure, value, unit, command and, with an anchor measured in the same run, anchor,
+# anchor_value, ratio, aim, met). --report DOC then rewrites the summary table of DOC
+# (docs/PERFORMANCE.md, between its bench-summary markers) with the median of each figure
+# (tests/bench/report.py). Without these options: the sizes below, once.
 #
 # Knobs (environment): BENCH_MESSAGES (1000000), BENCH_USERS (1000), BENCH_CHATS (2000), BENCH_SEED (1),
 # BENCH_ITERATIONS (200 search requests per query shape), BENCH_DATA (where the seeded database lives;
@@ -14,8 +22,30 @@ if [ $# -lt 1 ] || [ ! -d "$1" ]; then
 fi
 BUILD=$(cd "$1" && pwd)
 shift
-NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(seed search sync)
+MODE= RUNS=1 REPORT=
+NAMES=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) MODE=quick; RUNS=3 ;;
+    --full) MODE=full; RUNS=5 ;;
+    --runs) RUNS=$2; shift ;;
+    --report) REPORT=$2; shift ;;
+    *) NAMES+=("$1") ;;
+  esac
+  shift
+done
+ALL_NAMES=(seed search sync client-sync client-search load app-startup app-chat call)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=("${ALL_NAMES[@]}")
+# Quick mode: a company of 100,000 messages, fewer requests, a shorter load test (about 5 minutes
+# for three runs of everything on 2 cores). Knobs set by the caller win.
+if [ "$MODE" = quick ]; then
+  : "${BENCH_MESSAGES:=100000}" "${CLIENT_SYNC_MESSAGES:=20000}" "${BENCH_ITERATIONS:=100}"
+  : "${LOAD_SECONDS:=20}" "${LOAD_DRAIN:=10}" "${APP_STARTUP_RUNS:=3}"
+  : "${BENCH_CHAT_MESSAGES:=20000}" "${APP_CHAT_RUNS:=1}" "${BENCH_CALL_SETUPS:=3}" "${BENCH_CALL_SECONDS:=8}"
+fi
+export CLIENT_SYNC_MESSAGES LOAD_SECONDS LOAD_DRAIN APP_STARTUP_RUNS BENCH_CHAT_MESSAGES BENCH_CALL_SETUPS \
+  BENCH_CALL_SECONDS
+SOURCE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 SERVER=$BUILD/src/server/zveno-server
 BENCH_BIN=$BUILD/tests/bench
@@ -38,6 +68,13 @@ done
 mkdir -p "$DATA"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# emit BENCH FIGURE VALUE UNIT [ANCHOR ANCHOR_VALUE [AIM MET]]: one figure measured by this script.
+emit() {
+  local bench=$1 figure=$2 value=$3 unit=$4
+  shift 4
+  /usr/bin/python3 "$(dirname "$0")/bench_out.py" "$bench" "$figure" "$value" "$unit" \
+    "${ZVENO_BENCH_COMMAND:-tests/bench/run.sh BUILD $bench}" "$@"
+}
 out() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
 
 server_pid=
@@ -99,6 +136,7 @@ bench_seed() {
   rm -f "$DB"
   seed_db
   out "seed: $MESSAGES messages, $USERS users, $CHATS chats in $SEED_SECONDS s wall ($(du -m "$DB" | cut -f1) MB database)"
+  emit seed "zveno-server seed of $MESSAGES messages" "$SEED_SECONDS" s
   out "$(head -n1 "$DATA/seed.out")"
 }
 
@@ -174,6 +212,19 @@ bench_client_sync() {
   out "$(printf '%s\n' "$limit_out" | awk -v m="$msgs" -v w="$wall" -v c="$user $sys" '
     /^storage insert/ { r = $10; rc = $(NF - 3) } /^storage as-sync/ { a = $10; ac = $(NF - 3) }
     END { split(c, t, " "); printf "ratio zveno-cli sync / storage limit: wall %.2f (insert), %.2f (as-sync SQL); CPU %.2f (insert), %.2f (as-sync SQL)", m / w / r, m / w / a, m / (t[1] + t[2]) / rc, m / (t[1] + t[2]) / ac }')"
+  # The anchor: the same rows by a plain INSERT loop (bench-client-store), measured in this run.
+  local insert_rate insert_cpu_rate sync_rate sync_cpu_rate
+  insert_rate=$(printf '%s\n' "$limit_out" | awk '/^storage insert/ { print $10 }')
+  insert_cpu_rate=$(printf '%s\n' "$limit_out" | awk '/^storage insert/ { print $(NF - 3) }')
+  sync_rate=$(awk -v m="$msgs" -v w="$wall" 'BEGIN { printf "%.1f", m / w }')
+  sync_cpu_rate=$(awk -v m="$msgs" -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", m / (u + s) }')
+  emit client-sync "zveno-cli sync ingest ($msgs msgs), wall" "$sync_rate" msgs/s \
+    "plain SQLite INSERT of the same rows" "$insert_rate" ">= 0.5x" \
+    "$(awk -v a="$sync_rate" -v b="$insert_rate" 'BEGIN { print (a >= 0.5 * b) ? 1 : 0 }')"
+  emit client-sync "zveno-cli sync ingest ($msgs msgs), per CPU-second" "$sync_cpu_rate" msgs/s \
+    "plain SQLite INSERT of the same rows" "$insert_cpu_rate" ">= 0.5x" \
+    "$(awk -v a="$sync_cpu_rate" -v b="$insert_cpu_rate" 'BEGIN { print (a >= 0.5 * b) ? 1 : 0 }')"
+  emit client-sync "zveno-cli sync peak RSS" "$(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }')" MB
   unset SECRET_BACKEND SECRET_FILE_TEST_PATH SECRET_FILE_TEST_PASSWORD
 }
 
@@ -193,15 +244,94 @@ bench_load() {
   /usr/bin/python3 "$(dirname "$0")/bench-load.py" "$BUILD" | tee -a "$RESULTS"
 }
 
-for name in "${NAMES[@]}"; do
-  case "$name" in
+# app-startup: the app's first frame and RSS over the client-search cache (when it was built) against
+# an empty libadwaita window, under Xvfb with a keyring (tests/bench/bench-app-startup.py).
+bench_app_startup() {
+  local cache=$DATA/client-cache-$USERS-$CHATS-$MESSAGES-$SEED.db
+  header app-startup
+  [ -f "$cache" ] || cache=
+  # Without a desktop session libadwaita's settings lookup starts xdg-desktop-portal on the private
+  # bus, and its document portal mounts a FUSE folder in XDG_RUNTIME_DIR that isolate.sh cannot
+  # remove. Both the app and the anchor then read the defaults, as in the UI tests.
+  ADW_DISABLE_PORTAL=1 GTK_USE_PORTAL=0 BENCH_RUNS=${APP_STARTUP_RUNS:-5} xvfb-run -a -s "-screen 0 1280x800x24" "$SOURCE_ROOT/tests/isolate.sh" \
+    "$SOURCE_ROOT/tests/with-keyring.sh" /usr/bin/python3 "$(dirname "$0")/bench-app-startup.py" "$BUILD" \
+    ${cache:+"$cache"} | tee -a "$RESULTS"
+}
+
+# app-chat: the time to show a chat of BENCH_CHAT_MESSAGES (100,000) and the RSS growth of scrolling
+# it end to end (tests/bench/bench-app-chat.py, under the UI tests' Xvfb, bus and window manager).
+bench_app_chat() {
+  header app-chat
+  BENCH_RUNS=${APP_CHAT_RUNS:-3} "$SOURCE_ROOT/tests/isolate.sh" "$SOURCE_ROOT/tests/ui/run-ui-test.sh" \
+    "$SOURCE_ROOT/tests/bench/bench-app-chat.py" "$BUILD" | tee -a "$RESULTS"
+}
+
+# call: call setup, latency and CPU against baresip (tests/bench/bench-call.py, when it exists).
+bench_call() {
+  local script
+  script=$(dirname "$0")/bench-call.py
+  if [ ! -f "$script" ]; then
+    log "call: $script does not exist yet; skipped"
+    return 0
+  fi
+  header call
+  /usr/bin/python3 "$script" "$BUILD" | tee -a "$RESULTS"
+}
+
+# The command that reproduces one benchmark's figures, as the JSON lines record it.
+bench_command() {
+  local knobs=
+  [ -n "$MODE" ] && knobs="--$MODE "
+  printf 'tests/bench/run.sh BUILD %s%s' "$knobs" "$1"
+}
+
+run_one() {
+  case "$1" in
     seed) bench_seed ;;
     search) bench_search ;;
     sync) bench_sync ;;
     client-sync) bench_client_sync ;;
     client-search) bench_client_search ;;
     load) bench_load ;;
-    *) echo "$0: unknown benchmark '$name' (seed, search, sync, client-sync, client-search)" >&2; exit 2 ;;
+    call) bench_call ;;
+    app-startup) bench_app_startup ;;
+    app-chat) bench_app_chat ;;
+    call) bench_call ;;
+    *) echo "$0: unknown benchmark '$1' (${ALL_NAMES[*]})" >&2; exit 2 ;;
   esac
+}
+
+if [ -n "$MODE$REPORT" ] && [ -z "${ZVENO_BENCH_OUT:-}" ]; then
+  ZVENO_BENCH_OUT=${ZVENO_TEST_TMPDIR:-$BUILD}/bench-$(date -u +%Y%m%d-%H%M%S).jsonl
+fi
+export ZVENO_BENCH_OUT
+failed=()
+started=$(date +%s)
+for run in $(seq 1 "$RUNS"); do
+  # call: a call through Kamailio on loopback, Zveno against baresip in the same run (issue 6):
+# setup, CPU, RSS, one-way latency (tests/bench/bench-call.py; BENCH_CALL_SETUPS, BENCH_CALL_SECONDS).
+bench_call() {
+  header call
+  /usr/bin/python3 "$(dirname "$0")/bench-call.py" "$BUILD" | tee -a "$RESULTS"
+}
+
+for name in "${NAMES[@]}"; do
+    [ "$RUNS" -gt 1 ] && log "run $run of $RUNS: $name"
+    # A subshell each: one benchmark failing is reported and the others still run.
+    if ! (trap stop_server EXIT; ZVENO_BENCH_COMMAND=$(bench_command "$name"); export ZVENO_BENCH_COMMAND
+          run_one "$name"); then
+      failed+=("$name (run $run)")
+    fi
+  done
 done
 log "results appended to $RESULTS"
+[ -n "${ZVENO_BENCH_OUT:-}" ] && log "figures (JSON lines) in $ZVENO_BENCH_OUT"
+log "benchmarks took $(( $(date +%s) - started )) s"
+if [ -n "$REPORT" ]; then
+  /usr/bin/python3 "$(dirname "$0")/report.py" --doc "$REPORT" --mode "${MODE:-custom}" --runs "$RUNS" \
+    --seconds "$(( $(date +%s) - started ))" "$ZVENO_BENCH_OUT"
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "$0: failed: ${failed[*]}" >&2
+  exit 1
+fi

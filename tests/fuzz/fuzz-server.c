@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fuzz-common.h"
+#include "zv-json.h"
 #include "zv-seed.h"
 #include "zv-server.h"
 
@@ -192,6 +193,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (status >= 500)
     zv_fuzz_fail ("%s %s answered %u: %.*s", line, path, status, (int) MIN (g_bytes_get_size (reply), 400),
                   (const char *) g_bytes_get_data (reply, NULL));
+  /* Whatever the server stored, its JSON answer must be readable by our own client: a string that
+   * is not UTF-8 in one message would make every sync page carrying it unreadable. */
+  {
+    const char *type = soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = NULL;
+
+    if (g_strcmp0 (type, "application/json") == 0 && g_bytes_get_size (reply) > 0 &&
+        (root = zv_json_parse (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), &error)) == NULL)
+      zv_fuzz_fail ("%s %s answered %u with JSON our client cannot read: %s", line, path, status, error->message);
+  }
   /* The input signed anna out (logout, or a device revoked): sign in again for the next one. */
   if (status == SOUP_STATUS_UNAUTHORIZED || g_str_has_prefix (path, "/api/v1/auth/logout"))
     sign_in ();

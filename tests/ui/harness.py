@@ -36,7 +36,14 @@ import sys
 import time
 import traceback
 
-import gi
+# The app gets the test environment's G_DEBUG (fatal-warnings is for our code); this process must
+# not: libatspi warns here when another program's accessible vanishes while we read it, and GLib
+# reads G_DEBUG once, when it is loaded (by the `import gi` below).
+APP_G_DEBUG = os.environ.get('G_DEBUG')
+if APP_G_DEBUG is not None:
+    os.environ['G_DEBUG'] = ','.join(f for f in APP_G_DEBUG.split(',') if f and f != 'fatal-warnings')
+
+import gi  # noqa: E402
 
 gi.require_version('Atspi', '2.0')
 gi.require_version('Gio', '2.0')
@@ -182,6 +189,10 @@ class Zveno:
             text = self.catalog().gettext(msgid)
         return re.sub(r'_(?=[^_])', '', text) if '_' in msgid else text
 
+    def ntr(self, singular, plural, n):
+        """What the app shows for a plural msgid and count n in this test's language."""
+        return self.catalog().ngettext(singular, plural, n)
+
     def untranslated_texts(self, root=None):
         """Showing texts that are an English msgid of our catalogue whose translation differs."""
         cat = self.catalog()
@@ -195,6 +206,8 @@ class Zveno:
 
     def app_env(self):
         env = dict(os.environ)
+        if APP_G_DEBUG is not None:
+            env['G_DEBUG'] = APP_G_DEBUG
         # The test environment turns AT-SPI off for the C tests; the UI tests need it on.
         env.pop('NO_AT_BRIDGE', None)
         if env.get('GTK_A11Y') not in (None, 'atspi'):

@@ -261,4 +261,5 @@ def test(ui):
         server.stop()
 
 
-harness.main(test)
+if __name__ == '__main__':
+    harness.main(test)

@@ -6,7 +6,8 @@ import harness
 # (tab, sidebar empty state, content placeholder), as msgids.
 PAGES = [
     ('Chats', 'No Chats Yet', 'No Chat Selected'),
-    ('Calls', 'No Calls Yet', 'No Call Selected'),
+    # The Calls content is the dial pad (its Delete Last Digit button stands for it).
+    ('Calls', 'No Calls Yet', 'Delete Last Digit'),
     ('Contacts', 'No Contacts Yet', 'No Contact Selected'),
 ]
 

@@ -1,0 +1,229 @@
+/* zv-calls-page.c: ZvCallsPage.
+ *
+ * A strip on top says whether calls work right now (connecting, connected with the user's
+ * extension, or why not: no telephony for this account, a refused password, an unreachable phone
+ * system, with the retry delay). Below, the history newest first in a GtkListView over
+ * ZvCallHistory, or an empty state. Activating a call emits ::call-back with its number; the
+ * "Dial Pad" button emits ::show-dialpad. The window decides what happens then.
+ */
+#define G_LOG_DOMAIN "zveno"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "zv-call-row.h"
+#include "zv-calls-page.h"
+
+struct _ZvCallsPage
+{
+  AdwBin              parent_instance;
+
+  /* owned */
+  ZvPhone            *phone;
+  GSignalGroup       *phone_signals;
+  GSignalGroup       *history_signals;
+  GtkNoSelection     *selection;
+
+  /* borrowed: template children */
+  GtkImage           *status_icon;
+  GtkLabel           *status_label;
+  GtkStack           *stack;
+  AdwStatusPage      *empty_page;
+  GtkListView        *list_view;
+};
+
+G_DEFINE_FINAL_TYPE (ZvCallsPage, zv_calls_page, ADW_TYPE_BIN)
+
+enum {
+  CALL_BACK,
+  SHOW_DIALPAD,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+update_status (ZvCallsPage *self)
+{
+  g_autofree char *text = NULL;
+  const char *icon = "network-transmit-receive-symbolic";
+  const char *message = self->phone != NULL ? zv_phone_get_status_message (self->phone) : NULL;
+  gboolean problem = FALSE;
+
+  switch (self->phone != NULL ? zv_phone_get_state (self->phone) : ZV_PHONE_STATE_OFF)
+    {
+    case ZV_PHONE_STATE_READY:
+      {
+        const char *extension = zv_phone_get_extension (self->phone);
+
+        icon = "phone-symbolic";
+        if (extension != NULL && *extension != '\0')
+          /* Translators: %s is the user's own extension number. */
+          text = g_strdup_printf (_("Ready for calls · extension %s"), extension);
+        else
+          text = g_strdup (_("Ready for calls"));
+      }
+      break;
+    case ZV_PHONE_STATE_NOT_SET_UP:
+      icon = "phone-symbolic";
+      text = g_strdup (message != NULL ? message : _("Your company has not set up calls for your account."));
+      problem = TRUE;
+      break;
+    case ZV_PHONE_STATE_FAILED:
+      icon = "dialog-warning-symbolic";
+      /* Translators: %s says why, e.g. "The phone system refused the user name or password." */
+      text = g_strdup_printf (_("Calls do not work right now. %s"), message != NULL ? message : "");
+      problem = TRUE;
+      break;
+    case ZV_PHONE_STATE_OFF:
+      text = g_strdup (_("Calls work after you sign in"));
+      break;
+    case ZV_PHONE_STATE_PROVISIONING:
+    case ZV_PHONE_STATE_CONNECTING:
+    default:
+      text = g_strdup (_("Connecting to the phone system…"));
+      break;
+    }
+  gtk_image_set_from_icon_name (self->status_icon, icon);
+  gtk_label_set_label (self->status_label, text);
+  if (problem)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+}
+
+static void
+update_stack (ZvCallsPage *self)
+{
+  ZvCallHistory *history = self->phone != NULL ? zv_phone_get_history (self->phone) : NULL;
+  guint n = history != NULL ? g_list_model_get_n_items (G_LIST_MODEL (history)) : 0;
+
+  gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
+  adw_status_page_set_description (self->empty_page,
+                                   self->phone != NULL ? _("Calls you make and receive appear here")
+                                                       : _("Your call history appears here after you sign in"));
+}
+
+static void
+activate_cb (ZvCallsPage *self,
+             guint        position)
+{
+  g_autoptr(ZvCallRecord) record = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (record != NULL && *zv_call_record_get_peer_number (record) != '\0')
+    g_signal_emit (self, signals[CALL_BACK], 0, zv_call_record_get_peer_number (record));
+}
+
+static void
+dialpad_clicked_cb (ZvCallsPage *self)
+{
+  g_signal_emit (self, signals[SHOW_DIALPAD], 0);
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, g_object_new (ZV_TYPE_CALL_ROW, NULL));
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  zv_call_row_set_record (ZV_CALL_ROW (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
+}
+
+/**
+ * zv_calls_page_set_phone:
+ * @phone: (nullable): the signed-in account's phone
+ */
+void
+zv_calls_page_set_phone (ZvCallsPage *self,
+                         ZvPhone     *phone)
+{
+  ZvCallHistory *history;
+
+  g_return_if_fail (ZV_IS_CALLS_PAGE (self));
+
+  if (!g_set_object (&self->phone, phone))
+    return;
+  history = phone != NULL ? zv_phone_get_history (phone) : NULL;
+  g_signal_group_set_target (self->phone_signals, phone);
+  g_signal_group_set_target (self->history_signals, history);
+  gtk_no_selection_set_model (self->selection, history != NULL ? G_LIST_MODEL (history) : NULL);
+  update_status (self);
+  update_stack (self);
+}
+
+static void
+zv_calls_page_dispose (GObject *object)
+{
+  ZvCallsPage *self = ZV_CALLS_PAGE (object);
+
+  if (self->phone_signals != NULL)
+    g_signal_group_set_target (self->phone_signals, NULL);
+  if (self->history_signals != NULL)
+    g_signal_group_set_target (self->history_signals, NULL);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->phone_signals);
+  g_clear_object (&self->history_signals);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->phone);
+  /* AdwBin unparents the template root itself; gtk_widget_dispose_template() would do it twice. */
+
+  G_OBJECT_CLASS (zv_calls_page_parent_class)->dispose (object);
+}
+
+static void
+zv_calls_page_class_init (ZvCallsPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = zv_calls_page_dispose;
+
+  /**
+   * ZvCallsPage::call-back:
+   * @number: the number of the call that was activated
+   */
+  signals[CALL_BACK] = g_signal_new ("call-back", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SHOW_DIALPAD] = g_signal_new ("show-dialpad", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-calls-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, ZvCallsPage, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallsPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallsPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallsPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallsPage, list_view);
+  gtk_widget_class_bind_template_callback (widget_class, activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, dialpad_clicked_cb);
+}
+
+static void
+zv_calls_page_init (ZvCallsPage *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+  self->selection = gtk_no_selection_new (NULL);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  self->phone_signals = g_signal_group_new (ZV_TYPE_PHONE);
+  g_signal_group_connect_swapped (self->phone_signals, "notify::state", G_CALLBACK (update_status), self);
+  g_signal_group_connect_swapped (self->phone_signals, "notify::status-message", G_CALLBACK (update_status), self);
+  self->history_signals = g_signal_group_new (ZV_TYPE_CALL_HISTORY);
+  g_signal_group_connect_swapped (self->history_signals, "items-changed", G_CALLBACK (update_stack), self);
+  update_status (self);
+  update_stack (self);
+}

@@ -1,0 +1,250 @@
+"""tests/ui/test-calls.py: the phone in the app, end to end, against a real zveno-server and Kamailio
+(registrar + proxy reading the server's database), with a headless Zveno (`zveno-cli answer/call`) as
+the other person.
+
+Outgoing: the Calls page says the phone is ready; the dial pad calls a colleague's extension, where
+`zveno-cli answer --echo --record` signed in as that colleague answers; the in-call view shows the
+duration ticking; a keypad digit arrives there as DTMF; hold and resume; Hang Up; notes written after the call reach the server; the call is in the app's
+history and in GET /calls with status "answered". Incoming: `zveno-cli call` rings the app's user;
+the desktop notification (a dbusmock notification daemon) offers Answer and Decline, and the banner
+shows in the window; Answer is invoked through the daemon's ActionInvoked signal, as a desktop shell
+does; the caller reports the answer; the app hangs up. Screenshots of the calls page, dial pad,
+in-call, incoming and after-call views."""
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import harness
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / 'integration'))
+os.environ.setdefault('ZVENO_BUILD_ROOT', str(HERE.parents[1] / 'build'))
+from zvtest import Api, CLI, Server, seed  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location('phone_sip', HERE.parent / 'integration' / 'test-phone-sip.py')
+phone_sip = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(phone_sip)
+ks = phone_sip.ks
+Lines = phone_sip.Lines
+
+
+def start_keyring():
+    """gnome-keyring on this test's private session bus, unlocked, for the app's and the CLI's tokens."""
+    out = subprocess.run(['gnome-keyring-daemon', '--unlock', '--components=secrets'],
+                         input='test', capture_output=True, text=True, timeout=30)
+    for line in out.stdout.splitlines():
+        if '=' in line:
+            key, value = line.split('=', 1)
+            os.environ[key] = value
+
+
+def notifications(*args):
+    return subprocess.run(['gdbus', 'call', '--session', '-d', 'org.freedesktop.Notifications',
+                           '-o', '/org/freedesktop/Notifications', *args],
+                          capture_output=True, text=True, timeout=10)
+
+
+def start_notification_daemon():
+    """python3-dbusmock's notification daemon, announcing that it shows actions (buttons)."""
+    proc = subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--session', '--template',
+                             'notification_daemon', '--parameters',
+                             json.dumps({'capabilities': 'body body-markup actions'})],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if notifications('-m', 'org.freedesktop.DBus.Mock.GetMethodCalls', 'Notify').returncode == 0:
+            return proc
+        time.sleep(0.1)
+    proc.kill()
+    raise harness.UiTestFailure('the dbusmock notification daemon did not appear on the session bus')
+
+
+def notify_calls():
+    out = notifications('-m', 'org.freedesktop.DBus.Mock.GetMethodCalls', 'Notify')
+    return out.stdout if out.returncode == 0 else ''
+
+
+def wait_until(what, fn, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise harness.UiTestFailure(f'{what} (waited {timeout:.0f} s)')
+
+
+class Phone:
+    """A headless Zveno (zveno-cli) signed in as a user, its output collected line by line."""
+
+    def __init__(self, data_dir, *argv):
+        self.popen = subprocess.Popen([CLI, '--data-dir', data_dir, *argv], stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      start_new_session=True)
+        self.out = Lines(self.popen.stdout)
+        self.err = Lines(self.popen.stderr)
+
+    def stop(self):
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+    def diag(self):
+        return f'stdout:\n{self.out.text()}\nstderr:\n{self.err.text()}'
+
+
+def cli_login(data_dir, url, login):
+    done = subprocess.run([CLI, '--data-dir', data_dir, 'login', '--server', url, '--user', login,
+                           '--password-stdin'], input='demo\n', capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise harness.UiTestFailure(f'zveno-cli login {login} failed: {done.stdout} {done.stderr}')
+
+
+def test(ui):
+    tmp = tempfile.mkdtemp(prefix='zveno-ui-calls-', dir=os.environ.get('ZVENO_TEST_TMPDIR'))
+    db = os.path.join(tmp, 'server.db')
+    ui.check(seed(db, 12, 6, 200, 5).returncode == 0, 'the demo company is seeded')
+    args = type('Args', (), {'source_root': os.environ.get('ZVENO_SOURCE_ROOT', str(HERE.parents[1])),
+                             'build_root': os.environ['ZVENO_BUILD_ROOT']})
+    kh = ks.Harness(args, tmp)
+    sip_port = kh.ports.get(tcp=True)
+    server = Server(db, '--sip-domain', ks.LOOPBACK, '--sip-registrar', f'{ks.LOOPBACK}:{sip_port}')
+    server.start()
+    daemon = None
+    phones = []
+    try:
+        kh.start_kamailio(Path(db), ks.LOOPBACK, port=sip_port)
+        start_keyring()
+        daemon = start_notification_daemon()
+        api = server.url + '/api/v1'
+        anna = Api(api, 'anna', 'demo')
+        directory = anna.call('GET', '/directory?limit=1000')['entries']
+        colleague = next(e for e in directory if e['id'] != anna.user['id'] and not e['bot']
+                         and not e['external'] and e['phones']['extension'])
+        extension = colleague['phones']['extension']
+        other = Api(api, colleague['login'], 'demo')
+        other_dir = os.path.join(tmp, 'colleague')
+        cli_login(other_dir, server.url, colleague['login'])
+        app_dir = os.path.join(tmp, 'data')
+        os.environ['ZVENO_DATA_DIR'] = app_dir
+        os.environ['ZVENO_RINGTONE_SINK'] = 'fakesink sync=true'
+        cli_login(app_dir, server.url, 'anna')
+        calls_before = {c['id'] for c in anna.call('GET', '/calls?limit=500')['calls']}
+
+        # The colleague's headless phone answers with an echo and records what it hears.
+        record = os.path.join(tmp, 'heard.wav')
+        answerer = Phone(other_dir, 'answer', '--echo', '--record', record)
+        phones.append(answerer)
+        ui.check(answerer.out.wait(r'^registered: ', 20) is not None,
+                 f'the colleague\'s phone registers\n{answerer.diag()}')
+
+        ui.start()
+        ui.click(ui.find('page tab', ui.tr('Calls'), timeout=30))
+        ui.wait_for_text(re.compile(re.escape(ui.tr('Ready for calls')) + '.*'), timeout=30)
+        ui.screenshot('calls-page')
+
+        # Outgoing: the dial pad, the extension typed in, Call.
+        ui.click(ui.find('push button', ui.tr('Dial Pad')))
+        number = ui.find(lambda role: role not in ('push button', 'label'), ui.tr('Number'))
+        ui.set_text(number, extension)
+        ui.screenshot('dialpad')
+        ui.click(ui.find('push button', ui.tr('Call')))
+        ui.check(answerer.out.wait(r'^incoming: ', 15) is not None,
+                 f'the call reaches the colleague\n{answerer.diag()}')
+        ui.find('push button', ui.tr('Hang Up'))
+        ui.wait_for_text(colleague['name'])
+        ui.wait_for_text(re.compile(r'^00:0[1-9]$'), timeout=15)
+        ui.screenshot('in-call')
+
+        # In-call controls: a keypad digit reaches the far end as DTMF; hold and resume.
+        ui.click(ui.find(None, ui.tr('Keypad')))
+        ui.click(ui.find('push button', '5'))
+        ui.check(answerer.out.wait(r'^dtmf: 5', 10) is not None,
+                 f'the keypad\'s 5 arrives at the colleague as DTMF\n{answerer.diag()}')
+        hold = ui.find(None, ui.tr('Hold'))
+        ui.click(hold)
+        wait_until('the call is on hold', lambda: ui.is_checked(hold), 5)
+        ui.wait_for_text(re.compile('^' + re.escape(ui.tr('On hold · %s').split('%s')[0])))
+        ui.screenshot('in-call-held')
+        time.sleep(1)
+        ui.check(ui.is_checked(hold), 'the call stays on hold (the re-INVITE was accepted)')
+        ui.click(hold)
+        wait_until('the call is resumed', lambda: not ui.is_checked(hold), 5)
+
+        ui.click(ui.find('push button', ui.tr('Hang Up')))
+        ui.check(answerer.out.wait(r'^ended: ', 10) is not None,
+                 f'the colleague\'s phone sees the call end\n{answerer.diag()}')
+        ui.wait_for_text(re.compile('^' + re.escape(ui.tr('Call ended')) + '.*'))
+
+        # Notes after the call, saved to the backend.
+        notes = 'Перезвонить в пятницу'
+        ui.set_text(ui.find(lambda role: role not in ('push button', 'label'), ui.tr('Notes on this call')), notes)
+        ui.click(ui.find('push button', ui.tr('Save Notes')))
+        ui.wait_for_text(ui.tr('Notes saved'), timeout=15)
+        ui.screenshot('after-call')
+
+        def new_calls():
+            return [c for c in anna.call('GET', '/calls?limit=500')['calls'] if c['id'] not in calls_before]
+        made = wait_until('the call is on the server', new_calls, 10)[0]
+        ui.check(made['direction'] == 'out' and made['status'] == 'answered' and made['peer_number'] == extension
+                 and made['peer_name'] == colleague['name'] and made['notes'] == notes,
+                 f'GET /calls has the answered call to {extension} with its notes: {made}')
+        ui.check(made['caller_id'] != '', f'the call went out with a company caller id: {made}')
+        ui.click(ui.find('push button', ui.tr('Done')))
+        ui.click(ui.find('page tab', ui.tr('Calls')))
+        ui.wait_for_text(colleague['name'])
+        answerer.stop()
+
+        # Incoming: the colleague calls anna; the notification's Answer answers.
+        caller = Phone(other_dir, 'call', f'sip:anna@{ks.LOOPBACK}', '--duration', '30')
+        phones.append(caller)
+        ui.check(caller.out.wait(r'^calling: ', 15) is not None, f'the colleague dials anna\n{caller.diag()}')
+        calls = wait_until('a notification for the incoming call',
+                           lambda: (lambda c: c if 'answer' in c and 'decline' in c else None)(notify_calls()), 15)
+        ui.check(colleague['name'] in calls, f'the notification names the caller: {calls[:600]}')
+        ui.wait_for_text(ui.tr('Answer'))
+        ui.screenshot('incoming')
+        # Notify's replaces_id is 0 for a new notification; the daemon numbers them from 1.
+        ids = re.findall(r"'Notify', \(@?\w*\s*'[^']*', (?:uint32 )?(\d+),", calls)
+        notification_id = sum(1 for i in ids if i == '0') or 1
+        out = notifications('-m', 'org.freedesktop.DBus.Mock.EmitSignal', 'org.freedesktop.Notifications',
+                            'ActionInvoked', 'us', f'[<uint32 {notification_id}>, <"answer">]')
+        ui.check(out.returncode == 0, f'ActionInvoked sent: {out.stderr}')
+        ui.check(caller.out.wait(r'^answered: ', 10) is not None,
+                 f'Answer in the notification answers the call (the caller says so)\n{caller.diag()}')
+        ui.find('push button', ui.tr('Hang Up'))
+        ui.wait_for_text(re.compile(r'^00:0[1-9]$'), timeout=15)
+        ui.screenshot('incoming-answered')
+        ui.click(ui.find('push button', ui.tr('Hang Up')))
+        ui.check(caller.out.wait(r'^ended: ', 10) is not None, f'the caller sees the hang-up\n{caller.diag()}')
+        taken = wait_until('the incoming call is on the server',
+                           lambda: [c for c in new_calls() if c['direction'] == 'in'], 10)[0]
+        ui.check(taken['status'] == 'answered' and taken['peer_number'] == extension,
+                 f'GET /calls has the answered incoming call from {extension}: {taken}')
+        ui.click(ui.find('push button', ui.tr('Done')))
+        ui.wait_for_text(ui.tr('Dial Pad'))
+        ui.screenshot('history')
+        del other
+    finally:
+        for p in phones:
+            p.stop()
+        if daemon is not None:
+            daemon.terminate()
+            daemon.wait()
+        server.stop()
+        kh.stop_all()
+
+
+if __name__ == '__main__':
+    harness.main(test)
