@@ -5,7 +5,9 @@
  * the directory or the CRM knows it) with Answer and Decline actions, and the ringtone. Answer
  * answers and emits ::answered so the window can come forward with the call; Decline declines.
  * When the call stops ringing for any reason (answered in the window, declined, the caller gave
- * up) the ringtone stops and the notification closes.
+ * up) the ringtone stops and the notification closes. A second call during a call (call waiting)
+ * is a "Second call" with Decline, End and Answer, and Hold and Answer, and rings with the short
+ * waiting tone rather than the ring.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -68,6 +70,22 @@ answer_action_cb (NotifyNotification *n,
 }
 
 static void
+end_answer_action_cb (NotifyNotification *n,
+                      char               *action,
+                      gpointer            user_data)
+{
+  ZvCallAlert *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->phone == NULL || zv_phone_get_incoming_call (self->phone) != self->call)
+    return;
+  zv_ringtone_stop (self->ringtone);
+  if (!zv_phone_end_and_answer (self->phone, &error))
+    g_debug ("call alert: end and answer failed: %s", error->message);
+  g_signal_emit (self, signals[ANSWERED], 0);
+}
+
+static void
 decline_action_cb (NotifyNotification *n,
                    char               *action,
                    gpointer            user_data)
@@ -79,15 +97,20 @@ decline_action_cb (NotifyNotification *n,
 }
 
 static void
-notification_texts (ZvCall  *call,
-                    char   **summary,
-                    char   **body)
+notification_texts (ZvCall    *call,
+                    gboolean   waiting,
+                    char     **summary,
+                    char     **body)
 {
   const char *name = zv_phone_call_get_name (call);
   const char *detail = zv_phone_call_get_detail (call);
   const char *number = zv_phone_call_get_number (call);
 
-  *summary = g_strdup_printf (_("Incoming call from %s"), name != NULL ? name : number);
+  if (waiting)
+    /* Translators: call waiting: %s calls while another call is in progress. */
+    *summary = g_strdup_printf (_("Second call from %s"), name != NULL ? name : number);
+  else
+    *summary = g_strdup_printf (_("Incoming call from %s"), name != NULL ? name : number);
   if (name != NULL && detail != NULL)
     *body = g_strdup_printf ("%s\n%s", detail, number);
   else
@@ -100,8 +123,9 @@ show_notification (ZvCallAlert *self)
   g_autofree char *summary = NULL;
   g_autofree char *body = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean waiting = zv_phone_is_call_waiting (self->phone);
 
-  notification_texts (self->call, &summary, &body);
+  notification_texts (self->call, waiting, &summary, &body);
   if (self->notification != NULL)
     notify_notification_update (self->notification, summary, body, "call-start-symbolic");
   else
@@ -115,7 +139,12 @@ show_notification (ZvCallAlert *self)
       notify_notification_set_app_name (self->notification, g_get_application_name ());
       notify_notification_set_timeout (self->notification, NOTIFY_EXPIRES_NEVER);
       notify_notification_add_action (self->notification, "decline", _("Decline"), decline_action_cb, self, NULL);
-      notify_notification_add_action (self->notification, "answer", _("Answer"), answer_action_cb, self, NULL);
+      /* A held call alone (the other one ended) leaves nothing to end: Answer keeps it held. */
+      if (waiting && zv_phone_get_call (self->phone) != NULL)
+        notify_notification_add_action (self->notification, "end-answer", _("End and Answer"),
+                                        end_answer_action_cb, self, NULL);
+      notify_notification_add_action (self->notification, "answer", waiting ? _("Hold and Answer") : _("Answer"),
+                                      answer_action_cb, self, NULL);
     }
   /* No notification service (a bare session): the banner in the window still rings. */
   if (!notify_notification_show (self->notification, &error))
@@ -137,7 +166,10 @@ incoming_changed_cb (ZvCallAlert *self)
       return;
     }
   show_notification (self);
-  zv_ringtone_play (self->ringtone);
+  if (zv_phone_is_call_waiting (self->phone))
+    zv_ringtone_play_waiting (self->ringtone);
+  else
+    zv_ringtone_play (self->ringtone);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "zv-call-row.h"
+#include "zv-format.h"
 
 struct _ZvCallRow
 {
@@ -39,9 +40,9 @@ format_when (gint64 ms)
     return g_strdup (_("Yesterday"));
   if (g_date_time_get_year (now) == g_date_time_get_year (when))
     /* Translators: a day of this year in the call history, see strftime(3). */
-    return g_date_time_format (when, _("%e %b"));
+    return zv_format_date (when, _("%e %b"));
   /* Translators: a day of another year in the call history, see strftime(3). */
-  return g_date_time_format (when, _("%e %b %Y"));
+  return zv_format_date (when, _("%e %b %Y"));
 }
 
 static char *

@@ -5,6 +5,10 @@
  * When the call ends the view stays with a notes field for it: the notes go to the backend
  * (POST /calls/{id}/notes, the CRM hook) and "Done" returns to the dial pad. The "showing" property
  * tells the window whether there is anything to show.
+ *
+ * With two calls (ZvPhone:held-call) the held one is a compact row on top whose Resume swaps the
+ * two, and Transfer offers the other call (attended transfer) next to a typed number. Add Call
+ * asks the window for the dial pad (::add-call); dialling there holds this call.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -26,6 +30,7 @@ struct _ZvCallView
   GCancellable  *cancellable;
   guint          tick_id;
   gboolean       syncing;       /* setting the toggles from the call, not from a click */
+  gboolean       showing;
 
   /* borrowed: template children */
   AdwAvatar     *avatar;
@@ -50,6 +55,13 @@ struct _ZvCallView
   GtkTextView   *notes_view;
   GtkButton     *save_button;
   GtkLabel      *notes_status;
+  GtkWidget     *held_box;
+  GtkLabel      *held_name_label;
+  GtkLabel      *held_state_label;
+  GtkButton     *add_call_button;
+  GtkButton     *transfer_other_button;
+  GtkLabel      *transfer_other_label;
+  GtkLabel      *transfer_or_label;
 };
 
 G_DEFINE_FINAL_TYPE (ZvCallView, zv_call_view, ADW_TYPE_BIN)
@@ -61,6 +73,15 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  ADD_CALL,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void update_held (ZvCallView *self);
 
 static char *
 format_duration (gint64 seconds)
@@ -262,7 +283,124 @@ tick_cb (gpointer user_data)
 {
   update_state (user_data);
   update_quality (user_data);
+  update_held (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+/* Once a second while a duration runs: the call's, or the held call's. */
+static void
+update_tick (ZvCallView *self)
+{
+  gboolean active = self->call != NULL && zv_call_get_state (self->call) == ZV_CALL_STATE_ACTIVE;
+  gboolean held = self->phone != NULL && zv_phone_get_held_call (self->phone) != NULL;
+
+  if (active || held)
+    {
+      if (self->tick_id == 0)
+        self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+    }
+  else
+    g_clear_handle_id (&self->tick_id, g_source_remove);
+}
+
+static void
+sync_showing (ZvCallView *self,
+              gboolean    new_call)
+{
+  gboolean showing = self->call != NULL || (self->phone != NULL && zv_phone_get_held_call (self->phone) != NULL);
+
+  /* A new call while showing is notified too: the window brings the view back from the dial pad
+   * that Add Call opened. */
+  if (showing == self->showing && !(new_call && showing))
+    return;
+  self->showing = showing;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOWING]);
+}
+
+static const char *
+call_display_name (ZvCall *call)
+{
+  const char *name = zv_phone_call_get_name (call);
+
+  return name != NULL ? name : zv_phone_call_get_number (call);
+}
+
+static void
+update_held (ZvCallView *self)
+{
+  ZvCall *held = self->phone != NULL ? zv_phone_get_held_call (self->phone) : NULL;
+  gboolean other = held != NULL && self->call != NULL && self->call == zv_phone_get_call (self->phone)
+                   && zv_call_get_state (self->call) == ZV_CALL_STATE_ACTIVE;
+
+  gtk_widget_set_visible (self->held_box, held != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->add_call_button), held == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->transfer_other_button), other);
+  gtk_widget_set_visible (GTK_WIDGET (self->transfer_or_label), other);
+  if (held == NULL)
+    return;
+  {
+    gint64 answered = zv_phone_call_get_answered_at (held);
+    g_autofree char *duration = format_duration (answered > 0 ? (g_get_real_time () / 1000 - answered) / 1000 : 0);
+    /* Translators: %s is the held call's duration so far, e.g. 02:15. */
+    g_autofree char *state = g_strdup_printf (_("On hold · %s"), duration);
+
+    gtk_label_set_label (self->held_name_label, call_display_name (held));
+    gtk_label_set_label (self->held_state_label, state);
+  }
+  if (other)
+    {
+      /* Translators: attended transfer: the held caller is put through to the person of the
+       * other call, whose name (or number) %s is. */
+      g_autofree char *label = g_strdup_printf (_("Transfer to %s"), call_display_name (self->call));
+
+      gtk_label_set_label (self->transfer_other_label, label);
+      /* The button's child is an ellipsizing label, which GTK 4.8 does not give the button as its
+       * accessible name. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->transfer_other_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+    }
+}
+
+static void
+held_changed_cb (ZvCallView *self)
+{
+  update_held (self);
+  update_tick (self);
+  sync_showing (self, FALSE);
+}
+
+static void
+resume_clicked_cb (ZvCallView *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->phone == NULL)
+    return;
+  if (!zv_phone_swap (self->phone, &error))
+    show_control_error (self, error);
+}
+
+static void
+add_call_clicked_cb (ZvCallView *self)
+{
+  g_signal_emit (self, signals[ADD_CALL], 0);
+}
+
+static void
+transfer_other_cb (ZvCallView *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->phone == NULL)
+    return;
+  if (!zv_phone_transfer_to_other (self->phone, &error))
+    {
+      gtk_label_set_label (self->transfer_error, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->transfer_error), TRUE);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->transfer_error), FALSE);
+  gtk_popover_popdown (self->transfer_popover);
 }
 
 static void
@@ -272,23 +410,22 @@ call_state_cb (ZvCallView *self)
 
   update_state (self);
   update_controls (self);
+  update_held (self);
+  update_tick (self);
   if (ended)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->quality_label), FALSE);
-      g_clear_handle_id (&self->tick_id, g_source_remove);
       gtk_widget_set_visible (self->controls, FALSE);
       gtk_widget_set_visible (self->notes_box, TRUE);
       gtk_widget_grab_focus (GTK_WIDGET (self->notes_view));
     }
-  else if (self->tick_id == 0 && zv_call_get_state (self->call) == ZV_CALL_STATE_ACTIVE)
-    self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
 }
 
 static void
 show_call (ZvCallView *self,
            ZvCall     *call)
 {
-  gboolean was_showing = self->call != NULL;
+  gboolean new_call = call != NULL && call != self->call;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_set_object (&self->call, call);
@@ -305,8 +442,12 @@ show_call (ZvCallView *self,
       update_peer (self);
       call_state_cb (self);
     }
-  if (was_showing != (call != NULL))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOWING]);
+  else
+    {
+      update_held (self);
+      update_tick (self);
+    }
+  sync_showing (self, new_call);
 }
 
 static void
@@ -335,6 +476,7 @@ peer_changed_cb (ZvCallView *self,
 {
   if (call == self->call)
     update_peer (self);
+  update_held (self);
 }
 
 static void
@@ -405,12 +547,12 @@ zv_call_view_set_phone (ZvCallView *self,
   show_call (self, phone != NULL ? zv_phone_get_call (phone) : NULL);
 }
 
-/* TRUE while a call is in progress or its notes wait to be written. */
+/* TRUE while a call is in progress or held, or its notes wait to be written. */
 gboolean
 zv_call_view_is_showing_call (ZvCallView *self)
 {
   g_return_val_if_fail (ZV_IS_CALL_VIEW (self), FALSE);
-  return self->call != NULL;
+  return self->showing;
 }
 
 static void
@@ -445,7 +587,7 @@ zv_call_view_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_SHOWING:
-      g_value_set_boolean (value, self->call != NULL);
+      g_value_set_boolean (value, self->showing);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -465,6 +607,14 @@ zv_call_view_class_init (ZvCallViewClass *klass)
     g_param_spec_boolean ("showing", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * ZvCallView::add-call:
+   *
+   * The user wants a second call: the window shows the dial pad (dialling holds this call).
+   */
+  signals[ADD_CALL] = g_signal_new ("add-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-call-view.ui");
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, avatar);
@@ -495,6 +645,16 @@ zv_call_view_class_init (ZvCallViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, hangup_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, done_clicked_cb);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, held_box);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, held_name_label);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, held_state_label);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, add_call_button);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, transfer_other_button);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, transfer_other_label);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, transfer_or_label);
+  gtk_widget_class_bind_template_callback (widget_class, resume_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_call_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, transfer_other_cb);
 }
 
 static void
@@ -507,6 +667,7 @@ zv_call_view_init (ZvCallView *self)
   g_signal_group_connect_swapped (self->phone_signals, "notify::call", G_CALLBACK (phone_call_cb), self);
   g_signal_group_connect_swapped (self->phone_signals, "call-ended", G_CALLBACK (call_ended_cb), self);
   g_signal_group_connect_swapped (self->phone_signals, "peer-changed", G_CALLBACK (peer_changed_cb), self);
+  g_signal_group_connect_swapped (self->phone_signals, "notify::held-call", G_CALLBACK (held_changed_cb), self);
   self->call_signals = g_signal_group_new (ZV_TYPE_CALL);
   g_signal_group_connect_swapped (self->call_signals, "notify::state", G_CALLBACK (call_state_cb), self);
   g_signal_group_connect_swapped (self->call_signals, "notify::on-hold", G_CALLBACK (update_controls), self);

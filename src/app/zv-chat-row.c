@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "zv-chat-row.h"
+#include "zv-format.h"
 #include "zv-sign-in-page.h"
 
 struct _ZvChatRow
@@ -78,10 +79,10 @@ zv_chat_row_format_time (gint64     time_ms,
     return g_date_time_format (local, _("%H:%M"));
   if (age < 6 * G_TIME_SPAN_DAY)
     /* TRANSLATORS: a day of the past week in the chat list: the abbreviated weekday */
-    return g_date_time_format (local, _("%a"));
+    return zv_format_date (local, _("%a"));
   if (g_date_time_get_year (local) == g_date_time_get_year (current))
     /* TRANSLATORS: a date of this year in the chat list: day and abbreviated month */
-    return g_date_time_format (local, _("%-d %b"));
+    return zv_format_date (local, _("%-d %b"));
   /* TRANSLATORS: a date of an earlier year in the chat list */
   return g_date_time_format (local, _("%d.%m.%Y"));
 }

@@ -2,7 +2,8 @@
  *
  * Revealed while ZvPhone:incoming-call is set: who calls (name and card once known, else the
  * number) with Decline and Answer, the same two choices as the desktop notification. Answer emits
- * ::answered after answering so the window shows the call.
+ * ::answered after answering so the window shows the call. A second call while one is in progress
+ * (call waiting) says so and offers Decline, End and Answer, and Hold and Answer.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -25,6 +26,7 @@ struct _ZvIncomingCall
   GtkLabel      *title_label;
   GtkLabel      *subtitle_label;
   GtkButton     *answer_button;
+  GtkButton     *end_answer_button;
 };
 
 G_DEFINE_FINAL_TYPE (ZvIncomingCall, zv_incoming_call, ADW_TYPE_BIN)
@@ -43,14 +45,23 @@ update (ZvIncomingCall *self)
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
   const char *name, *detail, *number;
+  gboolean waiting;
 
   gtk_revealer_set_reveal_child (self->revealer, call != NULL);
   if (call == NULL)
     return;
+  waiting = zv_phone_is_call_waiting (self->phone);
   name = zv_phone_call_get_name (call);
   detail = zv_phone_call_get_detail (call);
   number = zv_phone_call_get_number (call);
-  title = g_strdup_printf (_("Incoming call from %s"), name != NULL ? name : number);
+  if (waiting)
+    /* Translators: call waiting: %s calls while another call is in progress. */
+    title = g_strdup_printf (_("Second call from %s"), name != NULL ? name : number);
+  else
+    title = g_strdup_printf (_("Incoming call from %s"), name != NULL ? name : number);
+  gtk_button_set_label (self->answer_button, waiting ? _("Hold and Answer") : _("Answer"));
+  /* Only with a call in the foreground: a held one alone stays held by a plain Answer. */
+  gtk_widget_set_visible (GTK_WIDGET (self->end_answer_button), waiting && zv_phone_get_call (self->phone) != NULL);
   if (name != NULL)
     subtitle = detail != NULL ? g_strdup_printf (_("%s · %s"), detail, number) : g_strdup (number);
   gtk_label_set_label (self->title_label, title);
@@ -67,6 +78,18 @@ answer_clicked_cb (ZvIncomingCall *self)
     return;
   if (!zv_phone_answer (self->phone, &error))
     g_debug ("incoming call: answer failed: %s", error->message);
+  g_signal_emit (self, signals[ANSWERED], 0);
+}
+
+static void
+end_answer_clicked_cb (ZvIncomingCall *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->phone == NULL)
+    return;
+  if (!zv_phone_end_and_answer (self->phone, &error))
+    g_debug ("incoming call: end and answer failed: %s", error->message);
   g_signal_emit (self, signals[ANSWERED], 0);
 }
 
@@ -119,6 +142,8 @@ zv_incoming_call_class_init (ZvIncomingCallClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, title_label);
   gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, answer_button);
+  gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, end_answer_button);
+  gtk_widget_class_bind_template_callback (widget_class, end_answer_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, answer_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, decline_clicked_cb);
 }
@@ -131,4 +156,6 @@ zv_incoming_call_init (ZvIncomingCall *self)
   self->phone_signals = g_signal_group_new (ZV_TYPE_PHONE);
   g_signal_group_connect_swapped (self->phone_signals, "notify::incoming-call", G_CALLBACK (update), self);
   g_signal_group_connect_swapped (self->phone_signals, "peer-changed", G_CALLBACK (update), self);
+  g_signal_group_connect_swapped (self->phone_signals, "notify::call", G_CALLBACK (update), self);
+  g_signal_group_connect_swapped (self->phone_signals, "notify::held-call", G_CALLBACK (update), self);
 }

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "zv-file-download.h"
+#include "zv-format.h"
 #include "zv-message-row.h"
 
 /* Messages of one sender closer than this are one group. */
@@ -396,65 +397,6 @@ update_files (ZvMessageRow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->files_box), any);
 }
 
-/* Month and weekday names from our own catalogue, not from the C library: they follow the UI
- * language (LANGUAGE) even when LC_TIME is another locale or only C exists, as on a server image. */
-static const char * const month_names[] = {
-  /* TRANSLATORS: a month as in the date "November 20"; Russian: the genitive, "20 ноября" */
-  NC_("month in a date", "January"), NC_("month in a date", "February"), NC_("month in a date", "March"),
-  NC_("month in a date", "April"), NC_("month in a date", "May"), NC_("month in a date", "June"),
-  NC_("month in a date", "July"), NC_("month in a date", "August"), NC_("month in a date", "September"),
-  NC_("month in a date", "October"), NC_("month in a date", "November"), NC_("month in a date", "December"),
-};
-
-static const char * const weekday_names[] = {
-  /* TRANSLATORS: a day separator in a conversation for a day of the past week */
-  NC_("day separator", "Monday"), NC_("day separator", "Tuesday"), NC_("day separator", "Wednesday"),
-  NC_("day separator", "Thursday"), NC_("day separator", "Friday"), NC_("day separator", "Saturday"),
-  NC_("day separator", "Sunday"),
-};
-
-/* g_date_time_format with %B and %A taken from the tables above. */
-static char *
-format_date (GDateTime  *when,
-             const char *format)
-{
-  GString *out = g_string_new (NULL);
-  g_autofree char *escaped = NULL;
-
-  for (const char *p = format; *p != '\0'; p++)
-    {
-      if (p[0] == '%' && p[1] == 'B')
-        {
-          const char *name = g_dpgettext2 (GETTEXT_PACKAGE, "month in a date",
-                                           month_names[g_date_time_get_month (when) - 1]);
-          g_autofree char *safe = g_strdup (name);
-
-          /* A name is text, never a format code. */
-          g_strdelimit (safe, "%", ' ');
-          g_string_append (out, safe);
-          p++;
-        }
-      else if (p[0] == '%' && p[1] == 'A')
-        {
-          g_autofree char *safe = g_strdup (g_dpgettext2 (GETTEXT_PACKAGE, "day separator",
-                                                          weekday_names[g_date_time_get_day_of_week (when) - 1]));
-
-          g_strdelimit (safe, "%", ' ');
-          g_string_append (out, safe);
-          p++;
-        }
-      else if (p[0] == '%' && p[1] != '\0')
-        {
-          g_string_append_c (out, *p++);
-          g_string_append_c (out, *p);
-        }
-      else
-        g_string_append_c (out, *p);
-    }
-  escaped = g_string_free (out, FALSE);
-  return g_date_time_format (when, escaped);
-}
-
 /* "Today", "Yesterday", a weekday within the week, else the date (with the year if not this one). */
 static char *
 day_title (GDateTime *when)
@@ -472,12 +414,12 @@ day_title (GDateTime *when)
   if (days == 1)
     return g_strdup (_("Yesterday"));
   if (days > 1 && days < 7)
-    return format_date (when, "%A");
+    return zv_format_date (when, "%A");
   if (g_date_time_get_year (when) == g_date_time_get_year (now))
     /* TRANSLATORS: a day separator in a conversation, this year; see the GDateTime format codes */
-    return format_date (when, _("%B %e"));
+    return zv_format_date (when, _("%B %e"));
   /* TRANSLATORS: a day separator in a conversation, an earlier year; see the GDateTime format codes */
-  return format_date (when, _("%B %e, %Y"));
+  return zv_format_date (when, _("%B %e, %Y"));
 }
 
 static gboolean

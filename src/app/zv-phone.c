@@ -4,9 +4,14 @@
  * account and the company's caller ids, a ZvSipAccount registers it (and retries by itself), and
  * the call history is fetched. Outgoing calls resolve an extension through the directory in the
  * cache (the phone system knows people by login, people know each other by extension). Each call
- * carries a CallInfo (number, name, times) on its object data; when it ends it is reported to the
- * history (POST /calls) and its statistics to /stats/calls. Only one call at a time: a second
- * incoming call while one rings or runs is refused as busy.
+ * carries a ZvPhoneCallInfo (number, name, times) on its object data; when it ends it is reported to the
+ * history (POST /calls) and its statistics to /stats/calls.
+ *
+ * Two calls at most: the one in the foreground (ZvPhone:call) and one on hold (ZvPhone:held-call).
+ * A call coming in while one runs waits as ZvPhone:incoming-call (call waiting) for Hold and
+ * Answer, End and Answer or Decline; a third caller hears busy. Dialling during a call holds it
+ * first (Add Call); with two calls the held one can be swapped in or transferred to the other
+ * (attended transfer). When the foreground call ends the held one stays held until resumed.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -14,40 +19,11 @@
 
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
-#include <sofia-sip/su_uniqueid.h>
 #include <string.h>
 
 #include "zv-error.h"
 #include "zv-json.h"
-#include "zv-phone-number.h"
-#include "zv-phone.h"
-
-#define CALL_INFO_KEY "zv-phone-call-info"
-/* The company's country for numbers typed without one (Russian trunk 8, +7). */
-#define COUNTRY_CODE "7"
-
-struct _ZvPhone
-{
-  GObject         parent_instance;
-
-  /* owned */
-  ZvAccount      *account;
-  ZvEvents       *events;
-  ZvCallHistory  *history;
-  ZvSipAccount   *sip;
-  ZvCall         *call;            /* the call in progress (outgoing, or an answered incoming one) */
-  ZvCall         *incoming;        /* ringing here, not answered yet */
-  GtkStringList  *caller_ids;      /* "Label · number" as the selector shows them */
-  GPtrArray      *caller_numbers;  /* char*, the numbers in the same order */
-  char           *status_message;
-  char           *extension;
-  char           *domain;
-  GCancellable   *cancellable;
-
-  ZvPhoneState    state;
-  guint           default_caller_id;
-  guint           provision_retry_id;
-};
+#include "zv-phone-private.h"
 
 G_DEFINE_FINAL_TYPE (ZvPhone, zv_phone, G_TYPE_OBJECT)
 
@@ -67,6 +43,7 @@ enum {
   PROP_STATUS_MESSAGE,
   PROP_CALL,
   PROP_INCOMING_CALL,
+  PROP_HELD_CALL,
   N_PROPS
 };
 
@@ -80,20 +57,8 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-typedef struct {
-  char   *sip_call_id;
-  char   *number;        /* as the user reads it: an extension or a formatted number */
-  char   *name;          /* from the directory or the CRM; NULL while unknown */
-  char   *detail;        /* title and department, or the client's company */
-  char   *caller_id;
-  gint64  started_at;    /* ms since the epoch */
-  gint64  answered_at;
-  gint64  ended_at;
-  ZvCallStats stats;     /* the last reading while the audio ran (the end's may be empty) */
-} CallInfo;
-
-static void
-call_info_free (CallInfo *info)
+void
+zv_phone_call_info_free (ZvPhoneCallInfo *info)
 {
   g_free (info->sip_call_id);
   g_free (info->number);
@@ -103,10 +68,11 @@ call_info_free (CallInfo *info)
   g_free (info);
 }
 
-static CallInfo *
-call_info (ZvCall *call)
+void
+zv_phone_emit_peer_changed (ZvPhone *self,
+                            ZvCall  *call)
 {
-  return call != NULL ? g_object_get_data (G_OBJECT (call), CALL_INFO_KEY) : NULL;
+  g_signal_emit (self, signals[PEER_CHANGED], 0, call);
 }
 
 static void
@@ -127,233 +93,6 @@ set_state (ZvPhone      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-/* ---- who is on the other end ------------------------------------------------------------------- */
-
-/* The directory entry with this login or extension, from the cache. */
-static gboolean
-lookup_user (ZvPhone     *self,
-             const char  *column_value,
-             gboolean     by_extension,
-             char       **login,
-             char       **name,
-             char       **detail,
-             char       **extension)
-{
-  ZvStore *store = zv_account_get_store (self->account);
-  sqlite3_stmt *stmt;
-  gboolean found = FALSE;
-
-  if (store == NULL || column_value == NULL || *column_value == '\0')
-    return FALSE;
-  stmt = zv_db_prepare (zv_store_get_reader (store),
-                        by_extension
-                        ? "SELECT login, name, title, department, extension FROM users WHERE extension = ?1 LIMIT 1"
-                        : "SELECT login, name, title, department, extension FROM users WHERE lower(login) = lower(?1) LIMIT 1",
-                        NULL);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, column_value, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      const char *title = zv_db_column_text (stmt, 2);
-      const char *department = zv_db_column_text (stmt, 3);
-
-      found = TRUE;
-      if (login != NULL)
-        *login = g_strdup (zv_db_column_text (stmt, 0));
-      if (name != NULL)
-        *name = g_strdup (zv_db_column_text (stmt, 1));
-      if (detail != NULL)
-        *detail = *title != '\0' && *department != '\0' ? g_strdup_printf ("%s, %s", title, department)
-                                                        : g_strdup (*title != '\0' ? title : department);
-      if (extension != NULL)
-        *extension = g_strdup (zv_db_column_text (stmt, 4));
-    }
-  sqlite3_reset (stmt);
-  return found;
-}
-
-static void
-crm_lookup_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(ZvCall) call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = zv_account_call_finish (ZV_ACCOUNT (object), result, &error);
-  ZvPhone *self = g_object_get_data (G_OBJECT (call), "zv-phone");
-  CallInfo *info = call_info (call);
-  JsonObject *card, *client;
-  const char *kind;
-
-  if (answer == NULL || self == NULL || info == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
-    {
-      if (error != NULL)
-        g_debug ("phone: no card for %s: %s", info != NULL ? info->number : "?", error->message);
-      return;
-    }
-  card = json_node_get_object (answer);
-  kind = json_object_get_string_member_with_default (card, "kind", "unknown");
-  if (g_str_equal (kind, "client") && (client = json_object_get_object_member (card, "client")) != NULL)
-    {
-      g_free (info->name);
-      info->name = g_strdup (json_object_get_string_member_with_default (client, "name", ""));
-      g_free (info->detail);
-      info->detail = g_strdup (json_object_get_string_member_with_default (client, "company", ""));
-    }
-  else if (g_str_equal (kind, "user") && (client = json_object_get_object_member (card, "user")) != NULL)
-    {
-      g_free (info->name);
-      info->name = g_strdup (json_object_get_string_member_with_default (client, "name", ""));
-      g_free (info->detail);
-      info->detail = g_strdup (json_object_get_string_member_with_default (client, "title", ""));
-    }
-  else
-    return;
-  g_signal_emit (self, signals[PEER_CHANGED], 0, call);
-}
-
-/* Fills in the name: the directory in the cache first, else the server's card (GET /crm/lookup). */
-static void
-identify_peer (ZvPhone *self,
-               ZvCall  *call)
-{
-  CallInfo *info = call_info (call);
-  g_autofree char *path = NULL;
-  g_autofree char *escaped = NULL;
-
-  if (info->name != NULL)
-    return;
-  if (lookup_user (self, info->number, TRUE, NULL, &info->name, &info->detail, NULL))
-    {
-      g_signal_emit (self, signals[PEER_CHANGED], 0, call);
-      return;
-    }
-  escaped = g_uri_escape_string (info->number, NULL, FALSE);
-  path = g_strdup_printf ("/crm/lookup?number=%s", escaped);
-  zv_account_call_async (self->account, "GET", path, NULL, self->cancellable, crm_lookup_cb, g_object_ref (call));
-}
-
-/* ---- reporting ------------------------------------------------------------------------------------ */
-
-static void
-stats_posted_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = zv_account_call_finish (ZV_ACCOUNT (object), result, &error);
-
-  if (answer == NULL)
-    g_debug ("phone: call statistics not sent: %s", error->message);
-}
-
-static void
-post_stats (ZvPhone *self,
-            ZvCall  *call)
-{
-  CallInfo *info = call_info (call);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  gint64 setup = zv_call_get_setup_time_us (call);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "sip_call_id");
-  json_builder_add_string_value (builder, info->sip_call_id);
-  json_builder_set_member_name (builder, "codec");
-  json_builder_add_string_value (builder, zv_call_get_codec_name (call) != NULL ? zv_call_get_codec_name (call) : "");
-  json_builder_set_member_name (builder, "duration");
-  json_builder_add_double_value (builder, zv_call_get_duration_us (call) / (double) G_USEC_PER_SEC);
-  if (setup >= 0)
-    {
-      json_builder_set_member_name (builder, "setup_ms");
-      json_builder_add_double_value (builder, setup / 1000.0);
-    }
-  json_builder_set_member_name (builder, "packets_sent");
-  json_builder_add_int_value (builder, (gint64) zv_call_get_packets_sent (call));
-  json_builder_set_member_name (builder, "packets_received");
-  json_builder_add_int_value (builder, (gint64) zv_call_get_packets_received (call));
-  if (info->stats.mos > 0)
-    {
-      json_builder_set_member_name (builder, "mos");
-      json_builder_add_double_value (builder, info->stats.mos);
-      json_builder_set_member_name (builder, "loss");
-      json_builder_add_double_value (builder, info->stats.loss);
-      json_builder_set_member_name (builder, "jitter_ms");
-      json_builder_add_double_value (builder, info->stats.jitter_ms);
-      if (info->stats.rtt_ms >= 0)
-        {
-          json_builder_set_member_name (builder, "rtt_ms");
-          json_builder_add_double_value (builder, info->stats.rtt_ms);
-        }
-    }
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
-  zv_account_call_async (self->account, "POST", "/stats/calls", body, self->cancellable, stats_posted_cb, NULL);
-}
-
-static void
-reported_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(ZvCall) call = user_data;
-  g_autoptr(GError) error = NULL;
-  ZvPhone *self = g_object_get_data (G_OBJECT (call), "zv-phone");
-
-  if (zv_call_history_report_finish (ZV_CALL_HISTORY (object), result, &error) == 0)
-    {
-      /* Kept in the cache as unreported; the next fetch posts it again. */
-      g_debug ("phone: call not reported yet: %s", error->message);
-      return;
-    }
-  if (self != NULL && zv_call_get_state (call) == ZV_CALL_STATE_ENDED && zv_phone_call_get_answered_at (call) > 0)
-    post_stats (self, call);
-}
-
-static ZvCallStatus
-final_status (ZvCall   *call,
-              CallInfo *info)
-{
-  const GError *error = zv_call_get_error (call);
-
-  if (info->answered_at > 0)
-    return ZV_CALL_STATUS_ANSWERED;
-  if (error == NULL)
-    /* Hung up before an answer: the caller gave up (incoming) or we did (outgoing). An incoming
-     * call we declined went through zv_phone_decline, which says so itself. */
-    return ZV_CALL_STATUS_MISSED;
-  if (g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_BUSY))
-    return ZV_CALL_STATUS_BUSY;
-  if (g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_DECLINED))
-    return ZV_CALL_STATUS_REJECTED;
-  if (g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED))
-    return ZV_CALL_STATUS_MISSED;
-  return ZV_CALL_STATUS_FAILED;
-}
-
-static void
-report_call (ZvPhone      *self,
-             ZvCall       *call,
-             ZvCallStatus  status)
-{
-  CallInfo *info = call_info (call);
-  ZvCallReport report = {
-    .sip_call_id = info->sip_call_id,
-    .incoming = zv_call_is_incoming (call),
-    .peer_number = info->number,
-    .peer_name = info->name,
-    .caller_id = info->caller_id,
-    .status = status,
-    .started_at = info->started_at,
-    .answered_at = info->answered_at,
-    .ended_at = info->ended_at,
-  };
-
-  zv_call_history_report_async (self->history, self->account, &report, self->cancellable, reported_cb,
-                                g_object_ref (call));
-}
-
 /* ---- calls ------------------------------------------------------------------------------------------ */
 
 static void
@@ -361,7 +100,7 @@ call_state_cb (ZvCall     *call,
                GParamSpec *pspec,
                ZvPhone    *self)
 {
-  CallInfo *info = call_info (call);
+  ZvPhoneCallInfo *info = zv_phone_call_info (call);
   ZvCallState state = zv_call_get_state (call);
 
   if (state == ZV_CALL_STATE_ACTIVE && info->answered_at == 0)
@@ -381,7 +120,7 @@ call_state_cb (ZvCall     *call,
   g_signal_handlers_disconnect_by_data (call, self);
   /* Declined calls were reported by zv_phone_decline with their own status. */
   if (!GPOINTER_TO_INT (g_object_get_data (G_OBJECT (call), "zv-phone-reported")))
-    report_call (self, call, final_status (call, info));
+    zv_phone_report_call (self, call, zv_phone_final_status (call));
 
   /* Kept alive until the handlers below have seen it. */
   g_object_ref (call);
@@ -394,6 +133,11 @@ call_state_cb (ZvCall     *call,
     {
       g_clear_object (&self->call);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
+    }
+  if (call == self->held)
+    {
+      g_clear_object (&self->held);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HELD_CALL]);
     }
   g_signal_emit (self, signals[CALL_ENDED], 0, call);
   g_object_unref (call);
@@ -416,7 +160,7 @@ attach_call (ZvPhone    *self,
              const char *detail,
              const char *caller_id)
 {
-  CallInfo *info = g_new0 (CallInfo, 1);
+  ZvPhoneCallInfo *info = g_new0 (ZvPhoneCallInfo, 1);
 
   info->sip_call_id = new_call_id (self);
   info->number = g_strdup (number);
@@ -424,7 +168,7 @@ attach_call (ZvPhone    *self,
   info->detail = g_strdup (detail);
   info->caller_id = g_strdup (caller_id);
   info->started_at = g_get_real_time () / 1000;
-  g_object_set_data_full (G_OBJECT (call), CALL_INFO_KEY, info, (GDestroyNotify) call_info_free);
+  g_object_set_data_full (G_OBJECT (call), ZV_PHONE_CALL_INFO_KEY, info, (GDestroyNotify) zv_phone_call_info_free);
   /* Weak: a call can outlive the phone (an async report), and then finds no phone. */
   g_object_set_data (G_OBJECT (call), "zv-phone", self);
   g_signal_connect_object (call, "notify::state", G_CALLBACK (call_state_cb), self, 0);
@@ -434,7 +178,7 @@ attach_call (ZvPhone    *self,
 static void
 use_sip_call_id (ZvCall *call)
 {
-  CallInfo *info = call_info (call);
+  ZvPhoneCallInfo *info = zv_phone_call_info (call);
   const char *id = zv_call_get_sip_call_id (call);
 
   if (id != NULL && *id != '\0')
@@ -444,76 +188,35 @@ use_sip_call_id (ZvCall *call)
     }
 }
 
-/* The user part of a SIP URI: "sip:anna@host;transport=udp" -> "anna". */
-static char *
-uri_user (const char *uri)
-{
-  const char *start = uri, *end;
-
-  if (g_str_has_prefix (start, "sips:"))
-    start += 5;
-  else if (g_str_has_prefix (start, "sip:"))
-    start += 4;
-  end = strpbrk (start, "@;>");
-  return end != NULL ? g_strndup (start, end - start) : g_strdup (start);
-}
-
 static void
 incoming_call_cb (ZvSipAccount *sip,
                   ZvCall       *call,
                   ZvPhone      *self)
 {
-  g_autofree char *user = uri_user (zv_call_get_remote_uri (call));
+  g_autofree char *user = zv_phone_uri_user (zv_call_get_remote_uri (call));
   g_autofree char *name = NULL;
   g_autofree char *detail = NULL;
   g_autofree char *extension = NULL;
   const char *number = user;
 
   /* Colleagues call as their login: show them by name and extension. */
-  if (lookup_user (self, user, FALSE, NULL, &name, &detail, &extension) && *extension != '\0')
+  if (zv_phone_lookup_user (self, user, FALSE, NULL, &name, &detail, &extension) && *extension != '\0')
     number = extension;
   attach_call (self, call, number, name, detail, NULL);
   use_sip_call_id (call);
 
-  if (self->call != NULL || self->incoming != NULL)
+  if (self->incoming != NULL || (self->call != NULL && self->held != NULL))
     {
-      /* One call at a time: the second caller hears busy, and the history shows the attempt. */
+      /* Two calls and one waiting at most: a third caller hears busy, and the history shows the
+       * attempt. */
       g_object_set_data (G_OBJECT (call), "zv-phone-reported", GINT_TO_POINTER (TRUE));
-      report_call (self, call, ZV_CALL_STATUS_MISSED);
+      zv_phone_report_call (self, call, ZV_CALL_STATUS_MISSED);
       zv_call_decline (call);
       return;
     }
   self->incoming = g_object_ref (call);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INCOMING_CALL]);
-  identify_peer (self, call);
-}
-
-/* The request URI for what the user typed; an extension of a colleague becomes their login, which
- * is how the phone system knows them. */
-static char *
-resolve (ZvPhone     *self,
-         const char  *number,
-         char       **shown,
-         char       **name,
-         char       **detail,
-         GError     **error)
-{
-  g_autofree char *normalized = NULL;
-  g_autofree char *login = NULL;
-  g_autofree char *uri = NULL;
-
-  normalized = zv_phone_number_normalize (number, COUNTRY_CODE, NULL);
-  if (normalized != NULL && zv_phone_number_is_extension (normalized) &&
-      lookup_user (self, normalized, TRUE, &login, name, detail, NULL))
-    {
-      *shown = g_strdup (normalized);
-      return g_strdup_printf ("sip:%s@%s", login, self->domain);
-    }
-  uri = zv_phone_number_to_sip_uri (number, COUNTRY_CODE, self->domain, error);
-  if (uri == NULL)
-    return NULL;
-  *shown = normalized != NULL ? zv_phone_number_format (normalized) : uri_user (uri);
-  return g_steal_pointer (&uri);
+  zv_phone_identify_peer (self, call);
 }
 
 /**
@@ -540,8 +243,67 @@ zv_phone_transfer (ZvPhone     *self,
       g_set_error_literal (error, ZV_PHONE_APP_ERROR, ZV_PHONE_APP_ERROR_NOT_READY, _("There is no call to transfer."));
       return FALSE;
     }
-  uri = resolve (self, number, &shown, &name, &detail, error);
+  uri = zv_phone_resolve (self, number, &shown, &name, &detail, error);
   return uri != NULL && zv_call_transfer (self->call, uri, error);
+}
+
+/**
+ * zv_phone_transfer_to_other:
+ *
+ * Attended transfer with two calls: the held party is asked (REFER with Replaces) to call the party
+ * of the call in the foreground in our place, and the two talk to each other. Both of our calls
+ * end once it worked: the held one as transferred, the other when its far end is replaced.
+ */
+gboolean
+zv_phone_transfer_to_other (ZvPhone  *self,
+                            GError  **error)
+{
+  g_return_val_if_fail (ZV_IS_PHONE (self), FALSE);
+
+  if (self->call == NULL || self->held == NULL)
+    {
+      g_set_error_literal (error, ZV_PHONE_APP_ERROR, ZV_PHONE_APP_ERROR_NOT_READY,
+                           _("A transfer to the other call needs two calls."));
+      return FALSE;
+    }
+  return zv_call_transfer_attended (self->held, self->call, error);
+}
+
+/* Sends the call in the foreground to the held slot (Add Call, Hold and Answer). */
+static gboolean
+hold_current (ZvPhone  *self,
+              GError  **error)
+{
+  if (self->call == NULL)
+    return TRUE;
+  g_assert (self->held == NULL);
+  if (zv_call_get_state (self->call) != ZV_CALL_STATE_ACTIVE)
+    {
+      g_set_error_literal (error, ZV_PHONE_APP_ERROR, ZV_PHONE_APP_ERROR_BUSY,
+                           _("Wait until the current call is answered, or hang it up."));
+      return FALSE;
+    }
+  if (!zv_call_hold (self->call, error))
+    return FALSE;
+  self->held = g_steal_pointer (&self->call);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HELD_CALL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
+  return TRUE;
+}
+
+/* Undoes hold_current() when what it made room for did not happen. */
+static void
+unhold_current (ZvPhone *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->call != NULL || self->held == NULL)
+    return;
+  self->call = g_steal_pointer (&self->held);
+  if (!zv_call_resume (self->call, &error))
+    g_debug ("phone: the held call stays held: %s", error->message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HELD_CALL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
 }
 
 /**
@@ -549,7 +311,8 @@ zv_phone_transfer (ZvPhone     *self,
  * @number: what the user typed or pasted: a number, an extension or a SIP address
  * @caller_id: (nullable): the company number to present
  *
- * Starts an outgoing call; it becomes ZvPhone:call.
+ * Starts an outgoing call; it becomes ZvPhone:call. A call in progress is put on hold first and
+ * becomes ZvPhone:held-call (Add Call).
  *
  * Returns: (transfer none): the call, or %NULL with @error (ZV_PHONE_ERROR for a number that
  *   cannot be dialled, ZV_PHONE_APP_ERROR when the phone cannot call now)
@@ -577,33 +340,38 @@ zv_phone_dial (ZvPhone     *self,
                            : _("The phone is not connected yet. Try again in a moment."));
       return NULL;
     }
-  if (self->call != NULL || self->incoming != NULL)
+  if (self->incoming != NULL || (self->call != NULL && self->held != NULL))
     {
       g_set_error_literal (error, ZV_PHONE_APP_ERROR, ZV_PHONE_APP_ERROR_BUSY,
-                           _("Finish the current call first."));
+                           self->incoming != NULL ? _("Answer or decline the ringing call first.")
+                                                  : _("Finish one of the two calls first."));
       return NULL;
     }
 
-  uri = resolve (self, number, &shown, &name, &detail, error);
-  if (uri == NULL)
+  uri = zv_phone_resolve (self, number, &shown, &name, &detail, error);
+  if (uri == NULL || !hold_current (self, error))
     return NULL;
 
   call = zv_call_new_outgoing (self->sip, uri, caller_id);
   attach_call (self, call, shown, name, detail, caller_id);
   zv_call_set_media_files (call, NULL, NULL, FALSE);
   if (!zv_call_start (call, error))
-    return NULL;
+    {
+      unhold_current (self);
+      return NULL;
+    }
   use_sip_call_id (call);
   self->call = g_object_ref (call);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
-  identify_peer (self, call);
+  zv_phone_identify_peer (self, call);
   return self->call;
 }
 
 /**
  * zv_phone_answer:
  *
- * Answers the ringing incoming call; it becomes ZvPhone:call.
+ * Answers the ringing incoming call; it becomes ZvPhone:call. A call in progress is put on hold
+ * first (Hold and Answer for a waiting call).
  */
 gboolean
 zv_phone_answer (ZvPhone  *self,
@@ -618,6 +386,8 @@ zv_phone_answer (ZvPhone  *self,
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED, _("The call is no longer ringing."));
       return FALSE;
     }
+  if (!hold_current (self, error))
+    return FALSE;
   call = g_steal_pointer (&self->incoming);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INCOMING_CALL]);
   self->call = g_object_ref (call);
@@ -625,6 +395,73 @@ zv_phone_answer (ZvPhone  *self,
   zv_call_set_media_files (call, NULL, NULL, FALSE);
   /* A failure ends the call, and call_state_cb clears it again. */
   return zv_call_answer (call, error);
+}
+
+/**
+ * zv_phone_end_and_answer:
+ *
+ * For a waiting call: hangs up the call in progress and answers the ringing one.
+ */
+gboolean
+zv_phone_end_and_answer (ZvPhone  *self,
+                         GError  **error)
+{
+  g_autoptr(ZvCall) ending = NULL;
+
+  g_return_val_if_fail (ZV_IS_PHONE (self), FALSE);
+
+  if (self->incoming == NULL)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED, _("The call is no longer ringing."));
+      return FALSE;
+    }
+  /* Out of the foreground at once: its BYE may take a moment, the answer should not wait. */
+  ending = g_steal_pointer (&self->call);
+  if (ending != NULL)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
+      zv_call_hangup (ending);
+    }
+  return zv_phone_answer (self, error);
+}
+
+/**
+ * zv_phone_swap:
+ *
+ * The held call comes back (resumed) and the one in the foreground, if any, goes on hold.
+ */
+gboolean
+zv_phone_swap (ZvPhone  *self,
+               GError  **error)
+{
+  ZvCall *back;
+
+  g_return_val_if_fail (ZV_IS_PHONE (self), FALSE);
+
+  if (self->held == NULL)
+    {
+      g_set_error_literal (error, ZV_PHONE_APP_ERROR, ZV_PHONE_APP_ERROR_NOT_READY, _("There is no call on hold."));
+      return FALSE;
+    }
+  if (self->call != NULL && zv_call_get_state (self->call) == ZV_CALL_STATE_ACTIVE &&
+      !zv_call_hold (self->call, error))
+    return FALSE;
+  if (!zv_call_resume (self->held, error))
+    {
+      if (self->call != NULL && zv_call_get_state (self->call) == ZV_CALL_STATE_ACTIVE)
+        zv_call_resume (self->call, NULL);
+      return FALSE;
+    }
+  back = g_steal_pointer (&self->held);
+  if (self->call != NULL && zv_call_get_state (self->call) != ZV_CALL_STATE_ACTIVE)
+    /* Still ringing at the far end: swapping away gives it up. */
+    zv_call_hangup (self->call);
+  else
+    self->held = g_steal_pointer (&self->call);
+  self->call = back;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HELD_CALL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
+  return TRUE;
 }
 
 void
@@ -638,12 +475,13 @@ zv_phone_decline (ZvPhone *self)
     return;
   call = g_object_ref (self->incoming);
   g_object_set_data (G_OBJECT (call), "zv-phone-reported", GINT_TO_POINTER (TRUE));
-  call_info (call)->ended_at = g_get_real_time () / 1000;
-  report_call (self, call, ZV_CALL_STATUS_REJECTED);
+  zv_phone_call_info (call)->ended_at = g_get_real_time () / 1000;
+  zv_phone_report_call (self, call, ZV_CALL_STATUS_REJECTED);
   zv_call_decline (call);
 }
 
-/* Ends the call in progress (or cancels it while it rings at the far end). */
+/* Ends the call in the foreground (or cancels it while it rings at the far end); a held call stays
+ * held. */
 void
 zv_phone_hangup (ZvPhone *self)
 {
@@ -667,110 +505,19 @@ zv_phone_get_incoming_call (ZvPhone *self)
   return self->incoming;
 }
 
-const char *
-zv_phone_call_get_number (ZvCall *call)
+ZvCall *
+zv_phone_get_held_call (ZvPhone *self)
 {
-  CallInfo *info = call_info (call);
-
-  return info != NULL ? info->number : NULL;
+  g_return_val_if_fail (ZV_IS_PHONE (self), NULL);
+  return self->held;
 }
 
-/* NULL while nobody is known by that number. */
-const char *
-zv_phone_call_get_name (ZvCall *call)
-{
-  CallInfo *info = call_info (call);
-
-  return info != NULL && info->name != NULL && *info->name != '\0' ? info->name : NULL;
-}
-
-const char *
-zv_phone_call_get_detail (ZvCall *call)
-{
-  CallInfo *info = call_info (call);
-
-  return info != NULL && info->detail != NULL && *info->detail != '\0' ? info->detail : NULL;
-}
-
-const char *
-zv_phone_call_get_sip_call_id (ZvCall *call)
-{
-  CallInfo *info = call_info (call);
-
-  return info != NULL ? info->sip_call_id : NULL;
-}
-
-/**
- * zv_phone_call_get_quality:
- *
- * Reads the call's audio statistics now (and keeps them for the report at its end).
- *
- * Returns: the MOS estimate (1 … 4.5), 0 while nothing is known
- */
-double
-zv_phone_call_get_quality (ZvCall *call)
-{
-  CallInfo *info = call_info (call);
-  ZvCallStats now = { 0 };
-
-  if (info == NULL || zv_call_get_state (call) != ZV_CALL_STATE_ACTIVE)
-    return 0;
-  zv_call_get_stats (call, &now);
-  if (now.mos > 0)
-    info->stats = now;
-  return now.mos;
-}
-
-/* Milliseconds since the epoch; 0 while not answered. */
-gint64
-zv_phone_call_get_answered_at (ZvCall *call)
-{
-  CallInfo *info = call_info (call);
-
-  return info != NULL ? info->answered_at : 0;
-}
-
-/* ---- notes ------------------------------------------------------------------------------------------- */
-
-static void
-notes_saved_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!zv_call_history_save_notes_finish (ZV_CALL_HISTORY (object), result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-void
-zv_phone_save_notes_async (ZvPhone             *self,
-                           const char          *sip_call_id,
-                           const char          *notes,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (ZV_IS_PHONE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, zv_phone_save_notes_async);
-  zv_call_history_save_notes_async (self->history, self->account, sip_call_id, notes, cancellable,
-                                    notes_saved_cb, task);
-}
-
+/* TRUE while the ringing call is a second one: another call runs or is held. */
 gboolean
-zv_phone_save_notes_finish (ZvPhone       *self,
-                            GAsyncResult  *result,
-                            GError       **error)
+zv_phone_is_call_waiting (ZvPhone *self)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  g_return_val_if_fail (ZV_IS_PHONE (self), FALSE);
+  return self->incoming != NULL && (self->call != NULL || self->held != NULL);
 }
 
 /* ---- provisioning and registration ------------------------------------------------------------- */
@@ -1000,6 +747,8 @@ zv_phone_stop (ZvPhone *self)
     zv_phone_decline (self);
   if (self->call != NULL)
     zv_call_hangup (self->call);
+  if (self->held != NULL)
+    zv_call_hangup (self->held);
   g_clear_handle_id (&self->provision_retry_id, g_source_remove);
   if (self->sip != NULL)
     {
@@ -1089,6 +838,7 @@ zv_phone_dispose (GObject *object)
     zv_phone_stop (self);
   g_clear_object (&self->call);
   g_clear_object (&self->incoming);
+  g_clear_object (&self->held);
   g_clear_object (&self->history);
   g_clear_object (&self->events);
   g_clear_object (&self->account);
@@ -1133,6 +883,9 @@ zv_phone_get_property (GObject    *object,
     case PROP_INCOMING_CALL:
       g_value_set_object (value, self->incoming);
       break;
+    case PROP_HELD_CALL:
+      g_value_set_object (value, self->held);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1161,6 +914,10 @@ zv_phone_class_init (ZvPhoneClass *klass)
   properties[PROP_INCOMING_CALL] =
     g_param_spec_object ("incoming-call", NULL, NULL, ZV_TYPE_CALL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The second call, on hold while ZvPhone:call talks (or until it is resumed). */
+  properties[PROP_HELD_CALL] =
+    g_param_spec_object ("held-call", NULL, NULL, ZV_TYPE_CALL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1187,19 +944,6 @@ zv_phone_init (ZvPhone *self)
   self->caller_ids = gtk_string_list_new (NULL);
   self->caller_numbers = g_ptr_array_new_with_free_func (g_free);
 }
-
-/* sofia-sip's su_uniqueid destructor deletes its thread-specific key when the process exits,
- * created or not; never created, that key is 0, which is GLib's, and libadwaita's resources then
- * abort at exit (pthread_setspecific: EINVAL) in any process that links the phone but never placed
- * a call (a second instance that only hands over to the first, the widget tests). Drawing one
- * random number when the app library loads creates sofia-sip's own key. */
-#if defined(__GNUC__)
-__attribute__ ((constructor)) static void
-create_sofia_key (void)
-{
-  (void) su_randint (0, 1);
-}
-#endif
 
 /**
  * zv_phone_new:

@@ -1,6 +1,7 @@
 /* zv-phone.h: the app's telephone: the SIP account the company provisions for the signed-in user
- * (GET /telephony), the call in progress, a ringing incoming call, who is on the other end (the
- * directory or the CRM), and the call history with every call reported to the backend. */
+ * (GET /telephony), the call in progress and a held second one, a ringing (or waiting) call, who
+ * is on the other end (the directory or the CRM), and the call history with every call reported
+ * to the backend. */
 #pragma once
 
 #include <gio/gio.h>
@@ -59,12 +60,20 @@ ZvCall         *zv_phone_dial                  (ZvPhone       *self,
                                                 GError       **error);
 ZvCall         *zv_phone_get_call              (ZvPhone       *self);
 ZvCall         *zv_phone_get_incoming_call     (ZvPhone       *self);
+ZvCall         *zv_phone_get_held_call         (ZvPhone       *self);
+gboolean        zv_phone_is_call_waiting       (ZvPhone       *self);
 gboolean        zv_phone_answer                (ZvPhone       *self,
+                                                GError       **error);
+gboolean        zv_phone_end_and_answer        (ZvPhone       *self,
+                                                GError       **error);
+gboolean        zv_phone_swap                  (ZvPhone       *self,
                                                 GError       **error);
 void            zv_phone_decline               (ZvPhone       *self);
 void            zv_phone_hangup                (ZvPhone       *self);
 gboolean        zv_phone_transfer              (ZvPhone       *self,
                                                 const char    *number,
+                                                GError       **error);
+gboolean        zv_phone_transfer_to_other     (ZvPhone       *self,
                                                 GError       **error);
 
 const char     *zv_phone_call_get_number       (ZvCall        *call);

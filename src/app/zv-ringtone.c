@@ -5,6 +5,10 @@
  * a timer, to the default audio output (autoaudiosink; ZVENO_RINGTONE_SINK names another sink, e.g.
  * "fakesink" in tests). A machine without sound just stays silent: a failing sink is logged for
  * developers, never shown to the user, since the notification and the banner already ring visibly.
+ *
+ * During a call a second caller gets the call-waiting tone instead: one quiet 440 Hz beep of
+ * 300 ms every 3 s (the ITU-T E.180 call-waiting pattern's spirit), on the same output as the call,
+ * so it does not drown the conversation the way the full ring would.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -16,6 +20,8 @@
 
 #define RING_ON_MS  1000
 #define RING_OFF_MS 2000
+#define WAIT_ON_MS  300
+#define WAIT_OFF_MS 3000
 
 struct _ZvRingtone
 {
@@ -26,10 +32,12 @@ struct _ZvRingtone
 
   /* borrowed: inside the pipeline */
   GstElement *volume;
+  GstElement *second_tone;   /* the 480 Hz half of the ring, silent for the waiting tone */
 
   guint       cadence_id;
   guint       bus_watch_id;
   gboolean    ringing_phase;
+  gboolean    waiting;       /* the call-waiting beep rather than the ring */
 };
 
 G_DEFINE_FINAL_TYPE (ZvRingtone, zv_ringtone, G_TYPE_OBJECT)
@@ -41,7 +49,10 @@ cadence_cb (gpointer user_data)
 
   self->ringing_phase = !self->ringing_phase;
   g_object_set (self->volume, "mute", !self->ringing_phase, NULL);
-  self->cadence_id = g_timeout_add (self->ringing_phase ? RING_ON_MS : RING_OFF_MS, cadence_cb, self);
+  if (self->waiting)
+    self->cadence_id = g_timeout_add (self->ringing_phase ? WAIT_ON_MS : WAIT_OFF_MS, cadence_cb, self);
+  else
+    self->cadence_id = g_timeout_add (self->ringing_phase ? RING_ON_MS : RING_OFF_MS, cadence_cb, self);
   return G_SOURCE_REMOVE;
 }
 
@@ -76,7 +87,7 @@ build (ZvRingtone *self)
     gst_init (NULL, NULL);
   description = g_strdup_printf ("audiomixer name=mix ! volume name=ring volume=0.5 ! audioconvert ! audioresample ! %s "
                                  "audiotestsrc is-live=true freq=440 volume=0.25 ! mix. "
-                                 "audiotestsrc is-live=true freq=480 volume=0.25 ! mix.",
+                                 "audiotestsrc name=second is-live=true freq=480 volume=0.25 ! mix.",
                                  sink != NULL && *sink != '\0' ? sink : "autoaudiosink");
   self->pipeline = gst_parse_launch (description, &error);
   if (self->pipeline == NULL)
@@ -85,11 +96,36 @@ build (ZvRingtone *self)
       return FALSE;
     }
   self->volume = gst_bin_get_by_name (GST_BIN (self->pipeline), "ring");
-  /* The bin holds it; we only borrow it. */
+  self->second_tone = gst_bin_get_by_name (GST_BIN (self->pipeline), "second");
+  /* The bin holds them; we only borrow them. */
   gst_object_unref (self->volume);
+  gst_object_unref (self->second_tone);
   bus = gst_element_get_bus (self->pipeline);
   self->bus_watch_id = gst_bus_add_watch (bus, bus_cb, self);
   return TRUE;
+}
+
+/* From the start of the cadence; does nothing while the same tone plays. */
+static void
+start (ZvRingtone *self,
+       gboolean    waiting)
+{
+  if (self->cadence_id != 0 && self->waiting == waiting)
+    return;
+  zv_ringtone_stop (self);
+  if (self->pipeline == NULL && !build (self))
+    return;
+  self->waiting = waiting;
+  self->ringing_phase = TRUE;
+  g_object_set (self->second_tone, "volume", waiting ? 0.0 : 0.25, NULL);
+  g_object_set (self->volume, "mute", FALSE, "volume", waiting ? 0.2 : 0.5, NULL);
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_debug ("ringtone: the audio output did not start");
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      return;
+    }
+  self->cadence_id = g_timeout_add (waiting ? WAIT_ON_MS : RING_ON_MS, cadence_cb, self);
 }
 
 /**
@@ -101,20 +137,26 @@ void
 zv_ringtone_play (ZvRingtone *self)
 {
   g_return_if_fail (ZV_IS_RINGTONE (self));
+  start (self, FALSE);
+}
 
-  if (self->cadence_id != 0)
-    return;
-  if (self->pipeline == NULL && !build (self))
-    return;
-  self->ringing_phase = TRUE;
-  g_object_set (self->volume, "mute", FALSE, NULL);
-  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    {
-      g_debug ("ringtone: the audio output did not start");
-      gst_element_set_state (self->pipeline, GST_STATE_NULL);
-      return;
-    }
-  self->cadence_id = g_timeout_add (RING_ON_MS, cadence_cb, self);
+/**
+ * zv_ringtone_play_waiting:
+ *
+ * The call-waiting tone (a short beep every few seconds) instead of the ring.
+ */
+void
+zv_ringtone_play_waiting (ZvRingtone *self)
+{
+  g_return_if_fail (ZV_IS_RINGTONE (self));
+  start (self, TRUE);
+}
+
+gboolean
+zv_ringtone_is_waiting_tone (ZvRingtone *self)
+{
+  g_return_val_if_fail (ZV_IS_RINGTONE (self), FALSE);
+  return self->cadence_id != 0 && self->waiting;
 }
 
 void
@@ -142,6 +184,7 @@ zv_ringtone_dispose (GObject *object)
   zv_ringtone_stop (self);
   g_clear_handle_id (&self->bus_watch_id, g_source_remove);
   self->volume = NULL;
+  self->second_tone = NULL;
   if (self->pipeline != NULL)
     gst_object_unref (self->pipeline);
   self->pipeline = NULL;

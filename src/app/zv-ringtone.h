@@ -11,6 +11,8 @@ G_DECLARE_FINAL_TYPE (ZvRingtone, zv_ringtone, ZV, RINGTONE, GObject)
 
 ZvRingtone *zv_ringtone_new         (void);
 void        zv_ringtone_play        (ZvRingtone  *self);
+void        zv_ringtone_play_waiting (ZvRingtone *self);
+gboolean    zv_ringtone_is_waiting_tone (ZvRingtone *self);
 void        zv_ringtone_stop        (ZvRingtone  *self);
 gboolean    zv_ringtone_is_playing  (ZvRingtone  *self);
 

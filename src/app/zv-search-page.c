@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "zv-format.h"
 #include "zv-search-results.h"
 #include "zv-search-page.h"
 
@@ -79,7 +80,7 @@ format_time (gint64 ms)
   else
     /* Translators: the date of a search hit from an earlier year (g_date_time_format). */
     format = _("%b %-d, %Y");
-  return g_date_time_format (when, format);
+  return zv_format_date (when, format);
 }
 
 /* Whether the hit at @position starts a chat's group: the first hit, or another chat than the

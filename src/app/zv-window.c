@@ -95,6 +95,7 @@ static GParamSpec *properties[N_PROPS];
 
 static void update_content_title (ZvWindow *self);
 static void update_missed_calls (ZvWindow *self);
+static void search_changed_cb (ZvWindow *self);
 
 static const char *
 search_placeholder_for_page (const char *page)
@@ -166,6 +167,8 @@ page_changed_cb (ZvWindow *self)
   /* Each sidebar page has its own content; a search shown in the content pane gives way too. */
   if (is_page_name (page))
     gtk_stack_set_visible_child_name (self->content_stack, page);
+  /* One search field for every page: the text it shows filters the page now showing. */
+  search_changed_cb (self);
   update_content_title (self);
   update_missed_calls (self);
 }
@@ -494,6 +497,14 @@ call_view_showing_cb (ZvWindow *self)
     show_phone_pane (self);
   else
     gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
+}
+
+/* Add Call: the dial pad while the call stays; dialling there holds it, and the view comes back. */
+static void
+call_view_add_call_cb (ZvWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
+  zv_dialpad_focus (self->dialpad);
 }
 
 static void
@@ -983,6 +994,7 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, calls_page_call_back_cb);
   gtk_widget_class_bind_template_callback (widget_class, calls_page_show_dialpad_cb);
   gtk_widget_class_bind_template_callback (widget_class, call_view_showing_cb);
+  gtk_widget_class_bind_template_callback (widget_class, call_view_add_call_cb);
   gtk_widget_class_bind_template_callback (widget_class, call_answered_cb);
   gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);

@@ -23,6 +23,7 @@
 #include "zv-cli-phone.h"
 #include "zv-error.h"
 #include "zv-json.h"
+#include "zv-media-session.h"
 #include "zv-secret-store.h"
 #include "zv-sip-account.h"
 
@@ -39,7 +40,9 @@ static struct {
   char       *waiting;
   char       *dtmf;            /* call --dtmf: pressed once the call is answered */
   gboolean    srtp;
-} opts = { .hold_after = -1, .resume_after = -1, .cancel_after = -1, .transfer_after = -1, .ring = 0 };
+  gboolean    dsp;             /* webrtcdsp on what we send (the played file stands in for a microphone) */
+  int         mute_after;
+} opts = { .hold_after = -1, .resume_after = -1, .cancel_after = -1, .transfer_after = -1, .ring = 0, .mute_after = -1 };
 
 static const GOptionEntry call_entries[] = {
   { "hold-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_after, N_("Put the other side on hold this many seconds after the answer"), "S" },
@@ -49,6 +52,8 @@ static const GOptionEntry call_entries[] = {
   { "transfer-after", 0, 0, G_OPTION_ARG_INT, &opts.transfer_after, N_("Transfer this many seconds after the answer (default 1)"), "S" },
   { "attended", 0, 0, G_OPTION_ARG_NONE, &opts.attended, N_("Call the transfer target first (holding this call), then transfer to that call"), NULL },
   { "srtp", 0, 0, G_OPTION_ARG_NONE, &opts.srtp, N_("Encrypt the audio (SRTP) even without TLS, and refuse unencrypted calls"), NULL },
+  { "dsp", 0, 0, G_OPTION_ARG_NONE, &opts.dsp, N_("Echo cancellation, noise suppression and gain control on the audio sent"), NULL },
+  { "mute-after", 0, 0, G_OPTION_ARG_INT, &opts.mute_after, N_("Mute the microphone this many seconds after the answer"), "S" },
   { NULL }
 };
 
@@ -59,6 +64,7 @@ static const GOptionEntry answer_entries[] = {
   { "hold-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_after, N_("Put the caller on hold this many seconds after the answer"), "S" },
   { "resume-after", 0, 0, G_OPTION_ARG_INT, &opts.resume_after, N_("Take the caller off hold this many seconds after holding"), "S" },
   { "srtp", 0, 0, G_OPTION_ARG_NONE, &opts.srtp, N_("Encrypt the audio (SRTP) even without TLS, and refuse unencrypted calls"), NULL },
+  { "dsp", 0, 0, G_OPTION_ARG_NONE, &opts.dsp, N_("Echo cancellation, noise suppression and gain control on the audio sent"), NULL },
   { NULL }
 };
 
@@ -602,10 +608,26 @@ transfer_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+mute_cb (gpointer user_data)
+{
+  g_autoptr(ZvCall) call = user_data;
+
+  if (zv_call_get_state (call) == ZV_CALL_STATE_ACTIVE)
+    {
+      zv_call_set_muted (call, TRUE);
+      printf ("muted: packets_sent=%" G_GUINT64_FORMAT "\n", zv_call_get_packets_sent (call));
+      fflush (stdout);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 script_call (Phone  *phone,
              ZvCall *call)
 {
+  if (opts.mute_after >= 0 && call == phone->call)
+    g_timeout_add_seconds ((guint) opts.mute_after, mute_cb, g_object_ref (call));
   if (opts.hold_after >= 0)
     g_timeout_add_seconds ((guint) opts.hold_after, hold_cb, g_object_ref (call));
   if (opts.transfer_to != NULL && call == phone->call)
@@ -689,6 +711,7 @@ on_incoming (ZvSipAccount *sip,
   watch_call (phone, call);
   g_object_set_data (G_OBJECT (call), "zv-phone", phone);
   zv_call_set_media_files (call, phone->play, phone->record, phone->echo);
+  zv_call_set_dsp (call, opts.dsp);
   if (zv_call_get_state (call) != ZV_CALL_STATE_RINGING)
     return;   /* answered already: it replaced one of our calls */
   if (opts.busy || (active_call (phone, call) != NULL && g_strcmp0 (opts.waiting, "decline") == 0))
@@ -749,6 +772,9 @@ start_phone (Phone          *phone,
 
   const char *session = g_getenv ("ZVENO_SESSION_EXPIRES");
 
+  /* The headless phone's start-up, as a sound card's would be for the app: GStreamer and its
+   * codecs are loaded before any call, not between a call's INVITE and its first packet. */
+  zv_media_session_warm_up ();
   phone->loop = g_main_loop_new (NULL, FALSE);
   phone->live = g_ptr_array_new_with_free_func (g_object_unref);
   phone->account = source->account;
@@ -798,6 +824,7 @@ zv_cli_phone_call (ZvCliSipSource *source,
   g_object_set_data (G_OBJECT (phone.call), "zv-phone", &phone);
   phone.play = play;
   zv_call_set_media_files (phone.call, play, record, FALSE);
+  zv_call_set_dsp (phone.call, opts.dsp);
   watch_call (&phone, phone.call);
   g_signal_connect (phone.call, "notify::state", G_CALLBACK (on_call_state_for_duration), &remaining);
   if (!zv_call_start (phone.call, &phone.error))

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "zv-audio-devices.h"
 #include "zv-call-private.h"
 #include "zv-dtmf.h"
 
@@ -63,6 +64,10 @@ zv_call_connect_media (ZvCall *self)
 {
   g_signal_connect_object (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self, 0);
   zv_media_session_set_muted (self->media, self->muted);
+  zv_media_session_set_dsp (self->media, self->dsp);
+  /* Before the session is prepared these only take note; they cannot fail. */
+  zv_media_session_set_input_device (self->media, self->input_device, NULL);
+  zv_media_session_set_output_device (self->media, self->output_device, NULL);
   /* Encrypted when the policy says so, or when the caller offered it (answering in kind). */
   if (self->srtp_required || zv_sip_account_get_srtp_required (self->account)
       || (self->incoming && self->remote_sdp != NULL && self->remote_sdp->crypto_key != NULL))
@@ -276,4 +281,136 @@ zv_call_secure_sdp (ZvCall      *self,
   if (key == NULL)
     return sdp;
   return zv_sdp_add_crypto (sdp, key, offer != NULL && offer->crypto_key != NULL ? offer->crypto_tag : 1);
+}
+
+void
+zv_call_clear_media (ZvCall *self)
+{
+  g_clear_object (&self->input_device);
+  g_clear_object (&self->output_device);
+}
+
+/* @id's device of @klass ("Audio/Source", "Audio/Sink"); NULL @id: @devices' default. */
+static GstDevice *
+find_device (ZvAudioDevices  *devices,
+             const char      *id,
+             const char      *klass,
+             GError         **error)
+{
+  g_autoptr(GstDevice) device = NULL;
+  gboolean input = g_str_equal (klass, "Audio/Source");
+
+  if (id != NULL)
+    device = zv_audio_devices_find (devices, id);
+  else
+    device = input ? zv_audio_devices_get_default_input (devices) : zv_audio_devices_get_default_output (devices);
+  if (device == NULL || !gst_device_has_classes (device, klass))
+    {
+      if (id != NULL)
+        g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA,
+                     input ? _("The microphone “%s” is not connected.") : _("The speaker “%s” is not connected."), id);
+      else
+        g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA,
+                             input ? _("There is no microphone.") : _("There is no speaker."));
+      return NULL;
+    }
+  return g_steal_pointer (&device);
+}
+
+/**
+ * zv_call_set_input_device:
+ * @devices: the running device list (zv_audio_devices_start())
+ * @id: (nullable): a device id (zv_audio_device_get_id()); NULL: @devices' default microphone
+ *
+ * The microphone of the call. Before zv_call_start(), or for an incoming call in the account's
+ * ::incoming-call handler, it is the one the call opens (at the answer, never while ringing);
+ * during the call it replaces the one in use at once, without a gap the far end would notice.
+ * A call that started without a device (files, silence) cannot switch to one.
+ */
+gboolean
+zv_call_set_input_device (ZvCall          *self,
+                          ZvAudioDevices  *devices,
+                          const char      *id,
+                          GError         **error)
+{
+  g_autoptr(GstDevice) device = NULL;
+
+  g_return_val_if_fail (ZV_IS_CALL (self), FALSE);
+  g_return_val_if_fail (devices != NULL, FALSE);
+
+  device = find_device (devices, id, "Audio/Source", error);
+  if (device == NULL)
+    return FALSE;
+  if (self->media != NULL && !zv_media_session_set_input_device (self->media, device, error))
+    return FALSE;
+  g_set_object (&self->input_device, device);
+  return TRUE;
+}
+
+/**
+ * zv_call_set_output_device:
+ * @devices: the running device list
+ * @id: (nullable): a device id; NULL: @devices' default speaker
+ *
+ * The speaker of the call, before or during it (switching at once), as
+ * zv_call_set_input_device().
+ */
+gboolean
+zv_call_set_output_device (ZvCall          *self,
+                           ZvAudioDevices  *devices,
+                           const char      *id,
+                           GError         **error)
+{
+  g_autoptr(GstDevice) device = NULL;
+
+  g_return_val_if_fail (ZV_IS_CALL (self), FALSE);
+  g_return_val_if_fail (devices != NULL, FALSE);
+
+  device = find_device (devices, id, "Audio/Sink", error);
+  if (device == NULL)
+    return FALSE;
+  if (self->media != NULL && !zv_media_session_set_output_device (self->media, device, error))
+    return FALSE;
+  g_set_object (&self->output_device, device);
+  return TRUE;
+}
+
+/* Returns: (transfer full) (nullable): the id of the call's microphone, NULL when it has none. */
+char *
+zv_call_dup_input_device_id (ZvCall *self)
+{
+  g_return_val_if_fail (ZV_IS_CALL (self), NULL);
+  return self->input_device != NULL ? zv_audio_device_get_id (self->input_device) : NULL;
+}
+
+/* Returns: (transfer full) (nullable): the id of the call's speaker, NULL when it has none. */
+char *
+zv_call_dup_output_device_id (ZvCall *self)
+{
+  g_return_val_if_fail (ZV_IS_CALL (self), NULL);
+  return self->output_device != NULL ? zv_audio_device_get_id (self->output_device) : NULL;
+}
+
+/**
+ * zv_call_set_dsp:
+ *
+ * Echo cancellation, noise suppression and automatic gain control (webrtcdsp) on what we send,
+ * cancelling what the speaker (or, without one, the recording) plays. Set it before the call
+ * starts or is answered (in ::incoming-call); it does not change a call whose audio is flowing.
+ */
+void
+zv_call_set_dsp (ZvCall   *self,
+                 gboolean  dsp)
+{
+  g_return_if_fail (ZV_IS_CALL (self));
+  self->dsp = dsp;
+  if (self->media != NULL)
+    zv_media_session_set_dsp (self->media, dsp);
+}
+
+gboolean
+zv_call_get_dsp (ZvCall *self)
+{
+  g_return_val_if_fail (ZV_IS_CALL (self), FALSE);
+  return self->dsp;
 }

@@ -59,6 +59,9 @@ struct _ZvCall
   gboolean        dtmf_info_pending; /* an INFO of ours waits for its response */
   char           *sip_call_id;      /* the dialog's Call-ID, for the quality report */
   gboolean        srtp_required;    /* this call must be encrypted (or the account says so) */
+  GstDevice      *input_device;     /* chosen for the call (zv_call_set_input_device()), NULL: none */
+  GstDevice      *output_device;
+  gboolean        dsp;              /* webrtcdsp on our microphone */
 };
 
 enum {
@@ -121,6 +124,7 @@ gboolean     zv_call_get_media_property     (ZvCall           *self,
                                              guint             prop_id,
                                              GValue           *value);
 void         zv_call_connect_media          (ZvCall           *self);
+void         zv_call_clear_media            (ZvCall           *self);
 void         zv_call_on_info                (ZvCall           *self,
                                              const sip_t      *sip);
 void         zv_call_on_info_response       (ZvCall           *self,

@@ -92,6 +92,7 @@ zv_call_finalize (GObject *object)
   if (self->dtmf_info_queue != NULL)
     g_string_free (self->dtmf_info_queue, TRUE);
   g_free (self->sip_call_id);
+  zv_call_clear_media (self);
   G_OBJECT_CLASS (zv_call_parent_class)->finalize (object);
 }
 
@@ -287,6 +288,32 @@ prepare_media (ZvCall  *self,
   return TRUE;
 }
 
+/* Idle, once the INVITE is on its way (outgoing) or the incoming call's handlers have set its
+ * sources: the pipeline is built and playing before the answer, so the first packet is read the
+ * moment it arrives rather than after the pipeline starts. */
+static gboolean
+prepare_media_idle (gpointer user_data)
+{
+  g_autoptr(ZvCall) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->state != ZV_CALL_STATE_CALLING && self->state != ZV_CALL_STATE_RINGING)
+    return G_SOURCE_REMOVE;
+  if (self->media == NULL || zv_media_session_is_running (self->media))
+    return G_SOURCE_REMOVE;
+  /* A failure here is not the call's: start() tries again and reports it. */
+  if (!zv_media_session_prepare (self->media, self->incoming ? self->remote_sdp : NULL, &error))
+    g_debug ("audio not prepared: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+prepare_media_soon (ZvCall *self)
+{
+  /* Below the default priority: sofia-sip's source sends the INVITE (or the 180) first. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, prepare_media_idle, g_object_ref (self), NULL);
+}
+
 const char *
 zv_call_local_address (ZvCall *self)
 {
@@ -314,7 +341,8 @@ zv_call_new_outgoing (ZvSipAccount *account,
   return self;
 }
 
-/* Where the audio comes from and goes to, before the call starts or is answered. */
+/* Where the audio comes from and goes to: before the call starts, or for an incoming call in the
+ * handler of the account's ::incoming-call (the audio is prepared once that returned). */
 void
 zv_call_set_media_files (ZvCall     *self,
                          const char *play_file,
@@ -327,6 +355,13 @@ zv_call_set_media_files (ZvCall     *self,
   g_free (self->record_file);
   self->record_file = g_strdup (record_file);
   self->echo = echo;
+  /* An incoming call has its session already (so it can be prepared while it rings). */
+  if (self->media != NULL)
+    {
+      zv_media_session_set_play_file (self->media, play_file);
+      zv_media_session_set_record_file (self->media, record_file);
+      zv_media_session_set_echo (self->media, echo);
+    }
 }
 
 gboolean
@@ -385,6 +420,7 @@ zv_call_start (ZvCall  *self,
               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
               SIPTAG_PAYLOAD_STR (offer),
               TAG_END ());
+  prepare_media_soon (self);
   return TRUE;
 }
 
@@ -428,6 +464,10 @@ zv_call_new_incoming (ZvSipAccount *account,
     }
   set_state (self, ZV_CALL_STATE_RINGING);
   nua_respond (nh, SIP_180_RINGING, TAG_END ());
+  if (prepare_media (self, &error))
+    prepare_media_soon (self);
+  else
+    g_debug ("no audio for the incoming call yet: %s", error->message);
   return self;
 }
 

@@ -98,4 +98,21 @@ gboolean      zv_call_is_encrypted        (ZvCall        *self);
 void          zv_call_get_stats           (ZvCall        *self,
                                            ZvCallStats   *out);
 
+/* Sound devices and echo cancellation (ids from ZvAudioDevices, zv_audio_device_get_id()). */
+typedef struct _ZvAudioDevices ZvAudioDevices;
+
+gboolean      zv_call_set_input_device    (ZvCall        *self,
+                                           ZvAudioDevices *devices,
+                                           const char    *id,
+                                           GError       **error);
+gboolean      zv_call_set_output_device   (ZvCall        *self,
+                                           ZvAudioDevices *devices,
+                                           const char    *id,
+                                           GError       **error);
+char         *zv_call_dup_input_device_id (ZvCall        *self);
+char         *zv_call_dup_output_device_id (ZvCall       *self);
+void          zv_call_set_dsp             (ZvCall        *self,
+                                           gboolean       dsp);
+gboolean      zv_call_get_dsp             (ZvCall        *self);
+
 G_END_DECLS

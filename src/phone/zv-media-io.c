@@ -19,8 +19,16 @@ request_key (GstElement *srtpdec,
              gpointer    user_data)
 {
   ZvMediaSession *self = user_data;
-  g_autoptr(GstBuffer) key = gst_buffer_new_wrapped_bytes (self->srtp_remote_key);
+  g_autoptr(GBytes) remote_key = NULL;
+  g_autoptr(GstBuffer) key = NULL;
 
+  /* The receiving side runs before the answer; RTP that beats the answer's key is dropped. */
+  g_mutex_lock (&self->lock);
+  remote_key = self->srtp_remote_key != NULL ? g_bytes_ref (self->srtp_remote_key) : NULL;
+  g_mutex_unlock (&self->lock);
+  if (remote_key == NULL)
+    return NULL;
+  key = gst_buffer_new_wrapped_bytes (remote_key);
   return gst_caps_new_simple ("application/x-srtp", "srtp-key", GST_TYPE_BUFFER, key,
                               "srtp-cipher", G_TYPE_STRING, "aes-128-icm",
                               "srtp-auth", G_TYPE_STRING, "hmac-sha1-80",
@@ -38,7 +46,7 @@ zv_media_session_link_receiver (ZvMediaSession *self,
   GstElement *dec;
   g_autoptr(GstCaps) srtcp = NULL;
 
-  if (self->srtp_remote_key == NULL)
+  if (self->srtp_key == NULL)
     {
       if (gst_element_link_pads (self->rtp_src, "src", rtpbin, "recv_rtp_sink_0")
           && gst_element_link_pads (rtcp_src, "src", rtpbin, "recv_rtcp_sink_0"))
@@ -90,16 +98,22 @@ zv_media_session_link_sender (ZvMediaSession *self,
   gst_util_set_object_arg (G_OBJECT (enc), "rtcp-cipher", "aes-128-icm");
   gst_util_set_object_arg (G_OBJECT (enc), "rtcp-auth", "hmac-sha1-80");
   gst_bin_add (GST_BIN (self->pipeline), enc);
-  return gst_element_link_pads (rtpbin, "send_rtp_src_0", enc, "rtp_sink_0")
-         && gst_element_link_pads (enc, "rtp_src_0", rtp_sink, "sink")
-         && gst_element_link_pads (rtpbin, "send_rtcp_src_0", enc, "rtcp_sink_0")
-         && gst_element_link_pads (enc, "rtcp_src_0", rtcp_sink, "sink");
+  if (!gst_element_link_pads (rtpbin, "send_rtp_src_0", enc, "rtp_sink_0")
+      || !gst_element_link_pads (enc, "rtp_src_0", rtp_sink, "sink")
+      || !gst_element_link_pads (rtpbin, "send_rtcp_src_0", enc, "rtcp_sink_0")
+      || !gst_element_link_pads (enc, "rtcp_src_0", rtcp_sink, "sink"))
+    return FALSE;
+  /* The sender may join a pipeline that plays already (the receiving side started first). */
+  gst_element_sync_state_with_parent (enc);
+  return TRUE;
 }
 
+/* Not in an echo session: it would only alter what the far end sent to be heard back. A file
+ * played stands in for a microphone (zveno-cli --dsp, to see what the DSP costs). */
 gboolean
 zv_media_session_use_dsp (ZvMediaSession *self)
 {
-  return self->dsp && self->input_device != NULL;
+  return self->dsp && !self->echo;
 }
 
 static GstElement *
@@ -142,10 +156,13 @@ zv_media_session_build_output (ZvMediaSession *self,
 {
   g_autofree char *description = NULL;
   GstElement *branch;
+  /* The echo probe sits before the speaker, unless the recording has it already (a session
+   * prepared without a speaker). */
+  gboolean probe = zv_media_session_use_dsp (self) && !self->probe_in_record;
 
   description = g_strdup_printf ("queue %s%s%s ! audioconvert ! audioresample",
-                                 zv_media_session_use_dsp (self) ? "! webrtcechoprobe name=" : "",
-                                 zv_media_session_use_dsp (self) ? self->echo_probe_name : "", zv_media_session_use_dsp (self) ? " " : "");
+                                 probe ? "! webrtcechoprobe name=" : "", probe ? self->echo_probe_name : "",
+                                 probe ? " " : "");
   branch = zv_media_parse_bin (description, error);
   self->out_selector = branch != NULL ? zv_media_make ("tee", error) : NULL;
   if (self->out_selector == NULL)
@@ -155,7 +172,11 @@ zv_media_session_build_output (ZvMediaSession *self,
   g_object_set (self->out_selector, "allow-not-linked", TRUE, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), branch, self->out_selector, NULL);
   if (gst_element_link (self->tee, branch) && gst_element_link (branch, self->out_selector))
-    return TRUE;
+    {
+      gst_element_sync_state_with_parent (self->out_selector);
+      gst_element_sync_state_with_parent (branch);
+      return TRUE;
+    }
   g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the speaker."));
   return FALSE;
 }
@@ -266,7 +287,8 @@ zv_media_session_set_input_device (ZvMediaSession  *self,
 
   if (self->in_selector == NULL || device == NULL)
     {
-      if (self->pipeline != NULL && device != NULL)
+      /* A pipeline prepared without its sending half takes the microphone when it builds it. */
+      if (self->sender_built && device != NULL)
         {
           g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA,
                                _("This call started without a microphone; it cannot switch to one."));
@@ -331,14 +353,17 @@ zv_media_session_set_output_device (ZvMediaSession  *self,
 
   g_return_val_if_fail (ZV_IS_MEDIA_SESSION (self), FALSE);
 
+  if (self->out_selector == NULL && device != NULL && self->pipeline != NULL)
+    {
+      /* Prepared (or started) without a speaker: the branch to one joins the playing pipeline. */
+      g_set_object (&self->output_device, device);
+      if (!zv_media_session_build_output (self, error))
+        return FALSE;
+      self->output = zv_media_session_attach_output (self, device, error);
+      return self->output != NULL;
+    }
   if (self->out_selector == NULL || device == NULL)
     {
-      if (self->pipeline != NULL && device != NULL)
-        {
-          g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA,
-                               _("This call started without a speaker; it cannot switch to one."));
-          return FALSE;
-        }
       g_set_object (&self->output_device, device);
       return TRUE;
     }

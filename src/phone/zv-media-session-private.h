@@ -74,6 +74,9 @@ struct _ZvMediaSession
   ZvCodecChoice codec;
   gboolean     echo;
   gboolean     running;
+  gboolean     sender_built;       /* the sending half exists (prepared for an incoming call, or started) */
+  gboolean     probe_in_record;    /* webrtcdsp's echo probe is in the recording branch (no speaker) */
+  gulong       play_hold;          /* the probe holding a file to be played until start(), 0: none */
   gint         record_done;       /* atomic */
   gint64       first_rtp_time;    /* atomic-ish: written once by the streaming thread */
   guint64      packets_received;
@@ -97,6 +100,9 @@ gboolean           zv_media_session_link_sender    (ZvMediaSession  *self,
                                                     GstElement      *rtpbin,
                                                     GstElement      *rtp_sink,
                                                     GstElement      *rtcp_sink);
+gboolean           zv_media_session_codec_for_pt   (ZvMediaSession  *self,
+                                                    guint            pt,
+                                                    ZvCodecChoice   *out);
 gboolean           zv_media_session_use_dsp        (ZvMediaSession  *self);
 gboolean           zv_media_session_build_input    (ZvMediaSession  *self,
                                                     GstElement      *send_bin,

@@ -303,6 +303,8 @@ zv_media_parse_bin (const char  *description,
   return bin;
 }
 
+/* Streaming thread: the depayloader and decoder for the new stream, chosen by its payload type
+ * (the pad is recv_rtp_src_0_SSRC_PT), which may arrive before the answer told us the codec. */
 static void
 on_pad_added (GstElement *rtpbin,
               GstPad     *pad,
@@ -310,6 +312,8 @@ on_pad_added (GstElement *rtpbin,
 {
   ZvMediaSession *self = user_data;
   g_autofree char *name = gst_pad_get_name (pad);
+  g_auto(GStrv) fields = NULL;
+  ZvCodecChoice choice;
   const char *depay = NULL;
   const char *decoder = NULL;
   g_autofree char *description = NULL;
@@ -319,7 +323,10 @@ on_pad_added (GstElement *rtpbin,
 
   if (!g_str_has_prefix (name, "recv_rtp_src_0_"))
     return;
-  switch (self->codec.codec)
+  fields = g_strsplit (name, "_", -1);
+  if (g_strv_length (fields) != 6 || !zv_media_session_codec_for_pt (self, (guint) g_ascii_strtoull (fields[5], NULL, 10), &choice))
+    return;
+  switch (choice.codec)
     {
     case ZV_CODEC_OPUS: depay = "rtpopusdepay"; decoder = "opusdec"; break;
     case ZV_CODEC_PCMU: depay = "rtppcmudepay"; decoder = "mulawdec"; break;
@@ -340,6 +347,51 @@ on_pad_added (GstElement *rtpbin,
   sink = gst_element_get_static_pad (bin, "sink");
   gst_pad_link (pad, sink);
   gst_element_sync_state_with_parent (bin);
+}
+
+/* The codec of what arrives as @pt: the agreed one, or before the answer any of our offer's. */
+gboolean
+zv_media_session_codec_for_pt (ZvMediaSession *self,
+                               guint           pt,
+                               ZvCodecChoice  *out)
+{
+  if (self->codec.codec != ZV_CODEC_NONE && self->codec.payload_type == pt)
+    {
+      *out = self->codec;
+      return TRUE;
+    }
+  return zv_sdp_offered_codec (pt, out);
+}
+
+/* Streaming thread: rtpbin's jitter buffer asks what a payload type is (the udpsrc's caps name
+ * none, since the receiving side starts before the codec is agreed). */
+static GstCaps *
+on_request_pt_map (GstElement *rtpbin,
+                   guint       session,
+                   guint       pt,
+                   gpointer    user_data)
+{
+  ZvMediaSession *self = user_data;
+  ZvCodecChoice choice;
+  const char *encoding;
+
+  if (self->dtmf_pt >= 0 && pt == (guint) self->dtmf_pt)
+    return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT, 8000,
+                                "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT", "payload", G_TYPE_INT, (int) pt, NULL);
+  if (!zv_media_session_codec_for_pt (self, pt, &choice))
+    return NULL;
+  switch (choice.codec)
+    {
+    case ZV_CODEC_OPUS: encoding = "OPUS"; break;
+    case ZV_CODEC_PCMU: encoding = "PCMU"; break;
+    case ZV_CODEC_PCMA: encoding = "PCMA"; break;
+    case ZV_CODEC_G722: encoding = "G722"; break;
+    case ZV_CODEC_NONE:
+    default: return NULL;
+    }
+  return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                              "clock-rate", G_TYPE_INT, (int) choice.clock_rate,
+                              "encoding-name", G_TYPE_STRING, encoding, "payload", G_TYPE_INT, (int) pt, NULL);
 }
 
 static gboolean
@@ -392,44 +444,20 @@ direction_receives (ZvMediaDirection direction)
   return direction == ZV_MEDIA_SENDRECV || direction == ZV_MEDIA_RECVONLY;
 }
 
+/* The receiving half, which needs no codec yet: sockets -> [srtpdec] -> rtpbin (its jitter buffer
+ * learns payload types from on_request_pt_map()) -> decoder (on_pad_added()) -> valve -> tee ->
+ * recording, speaker. */
 static gboolean
-build_pipeline (ZvMediaSession *self,
-                const ZvSdp    *remote,
+build_receiver (ZvMediaSession *self,
                 GError        **error)
 {
-  GstElement *rtpbin, *rtp_sink, *rtcp_src, *rtcp_sink, *send_bin, *record_bin;
+  GstElement *rtpbin, *rtcp_src, *record_bin;
   GstPad *rtpbin_pad;
-  g_autofree char *caps_text = NULL;
-  g_autofree char *send_description = NULL;
   g_autofree char *record_description = NULL;
+  g_autofree char *probe = NULL;
   g_autoptr(GstCaps) caps = NULL;
   g_autoptr(GstPad) probe_pad = NULL;
   g_autoptr(GstBus) bus = NULL;
-  const char *source;
-  const char *encoding;
-  const char *encoder;
-  const char *payloader;
-  guint clock_rate = remote->codec.clock_rate;
-  guint rate = clock_rate;
-  guint channels = remote->codec.codec == ZV_CODEC_OPUS ? 2 : 1;
-  g_autofree char *play = NULL;
-  g_autofree char *dsp_description = NULL;
-
-  switch (remote->codec.codec)
-    {
-    case ZV_CODEC_OPUS: encoding = "OPUS"; encoder = "opusenc frame-size=20"; payloader = "rtpopuspay"; break;
-    case ZV_CODEC_PCMU: encoding = "PCMU"; encoder = "mulawenc"; payloader = "rtppcmupay"; break;
-    case ZV_CODEC_PCMA: encoding = "PCMA"; encoder = "alawenc"; payloader = "rtppcmapay"; break;
-    case ZV_CODEC_G722:
-      encoding = "G722"; encoder = "avenc_g722"; payloader = "rtpg722pay";
-      /* The RTP clock says 8000; the audio is 16 kHz. */
-      rate = 16000;
-      break;
-    case ZV_CODEC_NONE:
-    default:
-      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE, _("No audio codec was agreed."));
-      return FALSE;
-    }
 
   self->pipeline = gst_pipeline_new ("zveno-call");
   {
@@ -443,17 +471,17 @@ build_pipeline (ZvMediaSession *self,
   if (rtpbin == NULL)
     return FALSE;
   g_object_set (rtpbin, "latency", 40, "do-lost", TRUE, NULL);
+  g_signal_connect (rtpbin, "request-pt-map", G_CALLBACK (on_request_pt_map), self);
   gst_bin_add (GST_BIN (self->pipeline), rtpbin);
+  self->rtpbin = rtpbin;
 
-  /* Receiving. */
   self->rtp_src = zv_media_make ("udpsrc", error);
   rtcp_src = zv_media_make ("udpsrc", error);
   if (self->rtp_src == NULL || rtcp_src == NULL)
     return FALSE;
-  caps_text = g_strdup_printf ("application/x-%s,media=audio,clock-rate=%u,encoding-name=%s,payload=%u",
-                               self->srtp_remote_key != NULL ? "srtp" : "rtp",
-                               clock_rate, encoding, remote->codec.payload_type);
-  caps = gst_caps_from_string (caps_text);
+  /* Encrypted when our description is: the far end's answer must be too (checked by start()). */
+  caps = gst_caps_new_simple (self->srtp_key != NULL ? "application/x-srtp" : "application/x-rtp",
+                              "media", G_TYPE_STRING, "audio", NULL);
   g_object_set (self->rtp_src, "socket", self->rtp_socket, "close-socket", FALSE, "caps", caps, NULL);
   g_object_set (rtcp_src, "socket", self->rtcp_socket, "close-socket", FALSE, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), self->rtp_src, rtcp_src, NULL);
@@ -479,15 +507,21 @@ build_pipeline (ZvMediaSession *self,
   g_object_set (self->recv_valve, "drop", !direction_receives (self->direction), NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), self->recv_valve, self->tee, NULL);
   gst_element_link (self->recv_valve, self->tee);
+  /* Without a speaker the recording is what is played: webrtcdsp cancels its echo. */
+  self->probe_in_record = zv_media_session_use_dsp (self) && self->output_device == NULL;
+  if (self->probe_in_record)
+    probe = g_strdup_printf ("audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000 ! "
+                             "webrtcechoprobe name=%s ! ", self->echo_probe_name);
   if (self->record_file != NULL)
     {
       g_autofree char *location = g_strescape (self->record_file, NULL);
 
-      record_description = g_strdup_printf ("queue ! audioconvert ! wavenc ! filesink name=recfile location=\"%s\" "
-                                            "async=false sync=false", location);
+      record_description = g_strdup_printf ("queue ! %saudioconvert ! wavenc ! filesink name=recfile location=\"%s\" "
+                                            "async=false sync=false", probe != NULL ? probe : "", location);
     }
   else
-    record_description = g_strdup ("queue ! fakesink name=recfile async=false sync=false processing-deadline=0");
+    record_description = g_strdup_printf ("queue ! %sfakesink name=recfile async=false sync=false processing-deadline=0",
+                                          probe != NULL ? probe : "");
   record_bin = zv_media_parse_bin (record_description, error);
   if (record_bin == NULL)
     return FALSE;
@@ -504,16 +538,102 @@ build_pipeline (ZvMediaSession *self,
     gst_object_unref (filesink);
   }
   g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_pad_added), self);
+  {
+    GObject *session = NULL;
 
-  /* Sending. */
+    /* RTCP every second rather than every 5 (RFC 3550 6.2 allows a smaller minimum): the quality
+     * indicator and a short call's report then have loss and round trip to show. */
+    g_signal_emit_by_name (rtpbin, "get-internal-session", 0u, &session);
+    if (session != NULL)
+      {
+        g_object_set (session, "rtcp-min-interval", (guint64) GST_SECOND, NULL);
+        g_object_unref (session);
+      }
+  }
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
+  return TRUE;
+}
+
+/* Keeps a file to be played at its start until the call is answered (release_play_file()). */
+static GstPadProbeReturn
+hold_play_file (GstPad          *pad,
+                GstPadProbeInfo *info,
+                gpointer         user_data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+/* A file held while the call rang plays from its start once the call is answered: its timestamps
+ * are moved to now, or the pacing identity would push the rung-through part at once. */
+static void
+release_play_file (ZvMediaSession *self)
+{
+  g_autoptr(GstElement) pace = NULL;
+  g_autoptr(GstPad) sink = NULL;
+  g_autoptr(GstPad) src = NULL;
+  g_autoptr(GstClock) clock = NULL;
+
+  if (self->play_hold == 0 || self->pipeline == NULL)
+    return;
+  pace = gst_bin_get_by_name (GST_BIN (self->pipeline), "pace");
+  sink = pace != NULL ? gst_element_get_static_pad (pace, "sink") : NULL;
+  src = sink != NULL ? gst_pad_get_peer (sink) : NULL;
+  clock = gst_element_get_clock (self->pipeline);
+  if (src != NULL && clock != NULL)
+    {
+      GstClockTime now = gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline);
+
+      gst_pad_set_offset (src, (gint64) now);
+      gst_pad_remove_probe (src, self->play_hold);
+    }
+  self->play_hold = 0;
+}
+
+/* The sending half for @remote's codec: source -> queue -> convert -> mute -> valve -> encoder ->
+ * payloader -> [rtpdtmfmux] -> rtpbin -> [srtpenc] -> sockets. Built into a playing pipeline
+ * (an outgoing call's answer) or with the rest before it plays (an incoming call, prepared while
+ * it rings); either way the valve stays closed until start(). */
+static gboolean
+build_sender (ZvMediaSession *self,
+              const ZvSdp    *remote,
+              gboolean        hold_file,
+              GError        **error)
+{
+  GstElement *rtpbin = self->rtpbin;
+  GstElement *rtp_sink, *rtcp_sink, *send_bin;
+  GstElement *mux = NULL;
+  GstElement *echo_bin = NULL;
+  g_autofree char *send_description = NULL;
+  g_autoptr(GstPad) probe_pad = NULL;
+  const char *source;
+  const char *encoder;
+  const char *payloader;
+  guint rate = remote->codec.clock_rate;
+  guint channels = remote->codec.codec == ZV_CODEC_OPUS ? 2 : 1;
+  g_autofree char *play = NULL;
+  g_autofree char *dsp_description = NULL;
+  g_autofree char *silence = NULL;
+
+  switch (remote->codec.codec)
+    {
+    case ZV_CODEC_OPUS: encoder = "opusenc frame-size=20"; payloader = "rtpopuspay"; break;
+    case ZV_CODEC_PCMU: encoder = "mulawenc"; payloader = "rtppcmupay"; break;
+    case ZV_CODEC_PCMA: encoder = "alawenc"; payloader = "rtppcmapay"; break;
+    case ZV_CODEC_G722:
+      encoder = "avenc_g722"; payloader = "rtpg722pay";
+      /* The RTP clock says 8000; the audio is 16 kHz. */
+      rate = 16000;
+      break;
+    case ZV_CODEC_NONE:
+    default:
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE, _("No audio codec was agreed."));
+      return FALSE;
+    }
+
   if (self->input_device != NULL)
     /* The selector and the device's source are linked in front below. */
-    source = zv_media_session_use_dsp (self) ? dsp_description = g_strdup_printf ("audioconvert ! audioresample ! "
-                                                                 "audio/x-raw,format=S16LE,rate=48000 ! "
-                                                                 "webrtcdsp name=dsp probe=%s echo-cancel=%s ! ",
-                                                                 self->echo_probe_name,
-                                                                 self->output_device != NULL ? "true" : "false")
-                            : "";
+    source = "";
   else if (self->echo)
     source = "appsrc name=echosrc is-live=true format=time do-timestamp=true ! ";
   else if (self->play_file != NULL)
@@ -521,37 +641,60 @@ build_pipeline (ZvMediaSession *self,
       g_autofree char *location = g_strescape (self->play_file, NULL);
 
       play = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! audioconvert ! audioresample ! "
-                              "identity sync=true ! ", location);
+                              "identity name=pace sync=true ! ", location);
       source = play;
     }
   else
     /* No microphone asked for: silence, as real samples (wave=silence marks buffers as gaps,
-     * which encoders may turn into no packets at all). */
-    source = "audiotestsrc is-live=true wave=sine volume=0 samplesperbuffer=960 ! ";
+     * which encoders may turn into no packets at all), 20 ms a buffer at the codec's own rate (a
+     * fixed sample count would be 120 ms at 8 kHz). */
+    source = silence = g_strdup_printf ("audiotestsrc is-live=true wave=sine volume=0 samplesperbuffer=%u ! "
+                                        "audio/x-raw,rate=%u ! ", rate / 50, rate);
+  if (zv_media_session_use_dsp (self))
+    {
+      g_autoptr(GstElement) probe = gst_bin_get_by_name (GST_BIN (self->pipeline), self->echo_probe_name);
+
+      /* Echo cancellation needs what is played (the probe); noise suppression and gain control
+       * work without. */
+      source = dsp_description = g_strdup_printf ("%saudioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000 ! "
+                                                  "webrtcdsp name=dsp probe=%s echo-cancel=%s ! ", source,
+                                                  self->echo_probe_name, probe != NULL ? "true" : "false");
+    }
   /* The valve drops raw audio rather than packets, so the sequence numbers stay unbroken across a
-   * hold and the far end sees no loss. */
+   * hold and the far end sees no loss. The payloader cuts 20 ms packets whatever size the
+   * source's buffers are, as our a=ptime:20 says. */
   send_description = g_strdup_printf ("%squeue ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=%u ! "
-                                      "volume name=mute ! valve name=sendvalve ! %s ! %s pt=%u",
-                                      source != NULL ? source : "", rate, channels, encoder, payloader,
-                                      remote->codec.payload_type);
+                                      "volume name=mute ! valve name=sendvalve ! %s ! %s pt=%u%s",
+                                      source, rate, channels, encoder, payloader, remote->codec.payload_type,
+                                      remote->codec.codec == ZV_CODEC_OPUS ? ""
+                                      : " min-ptime=20000000 max-ptime=20000000");
   send_bin = zv_media_parse_bin (send_description, error);
   if (send_bin == NULL)
     return FALSE;
   self->send_valve = gst_bin_get_by_name (GST_BIN (send_bin), "sendvalve");
   /* Borrowed like the other children: the pipeline keeps it alive. */
   gst_object_unref (self->send_valve);
-  g_object_set (self->send_valve, "drop", !direction_sends (self->direction), NULL);
+  g_object_set (self->send_valve, "drop", TRUE, NULL);
   self->mute_volume = gst_bin_get_by_name (GST_BIN (send_bin), "mute");
   gst_object_unref (self->mute_volume);
   g_object_set (self->mute_volume, "mute", self->muted, NULL);
   gst_bin_add (GST_BIN (self->pipeline), send_bin);
+  if (play != NULL && hold_file)
+    {
+      g_autoptr(GstElement) pace = gst_bin_get_by_name (GST_BIN (send_bin), "pace");
+      g_autoptr(GstPad) sink = gst_element_get_static_pad (pace, "sink");
+      g_autoptr(GstPad) src = gst_pad_get_peer (sink);
+
+      /* Prepared before the answer: the file waits at its start (release_play_file()). */
+      self->play_hold = gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM | GST_PAD_PROBE_TYPE_BUFFER,
+                                           hold_play_file, NULL, NULL);
+    }
   self->dtmf_pt = remote->dtmf_payload;
   if (remote->dtmf_payload >= 0)
     {
       /* The mux gives both streams one SSRC and one sequence; while a digit is sent it drops the
        * audio packets, as RFC 4733 2.5.1.1 expects. */
-      GstElement *mux = zv_media_make ("rtpdtmfmux", error);
-
+      mux = zv_media_make ("rtpdtmfmux", error);
       self->dtmf_src = zv_media_make ("rtpdtmfsrc", error);
       if (mux == NULL || self->dtmf_src == NULL)
         return FALSE;
@@ -572,11 +715,11 @@ build_pipeline (ZvMediaSession *self,
     }
   if (self->echo)
     {
-      GstElement *echo_bin = zv_media_parse_bin ("queue ! appsink name=echosink emit-signals=true sync=false "
-                                        "max-buffers=50 drop=true", error);
       g_autoptr(GstElement) appsink = NULL;
       g_autoptr(GstElement) appsrc = NULL;
 
+      echo_bin = zv_media_parse_bin ("queue ! appsink name=echosink emit-signals=true sync=false "
+                                     "max-buffers=50 drop=true", error);
       if (echo_bin == NULL)
         return FALSE;
       gst_bin_add (GST_BIN (self->pipeline), echo_bin);
@@ -611,22 +754,22 @@ build_pipeline (ZvMediaSession *self,
   if (self->drop_every > 0)
     gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, drop_some, self, NULL);
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, count_sent, self, NULL);
-  {
-    GObject *session = NULL;
 
-    /* RTCP every second rather than every 5 (RFC 3550 6.2 allows a smaller minimum): the quality
-     * indicator and a short call's report then have loss and round trip to show. */
-    g_signal_emit_by_name (rtpbin, "get-internal-session", 0u, &session);
-    if (session != NULL)
-      {
-        g_object_set (session, "rtcp-min-interval", (guint64) GST_SECOND, NULL);
-        g_object_unref (session);
-      }
-  }
-  self->rtpbin = rtpbin;
-
-  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
-  self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
+  /* Into a playing pipeline: downstream first, so no source pushes into a stopped element. */
+  gst_element_sync_state_with_parent (rtp_sink);
+  gst_element_sync_state_with_parent (rtcp_sink);
+  if (mux != NULL)
+    gst_element_sync_state_with_parent (mux);
+  if (echo_bin != NULL)
+    gst_element_sync_state_with_parent (echo_bin);
+  gst_element_sync_state_with_parent (send_bin);
+  if (self->in_selector != NULL)
+    gst_element_sync_state_with_parent (self->in_selector);
+  if (self->input != NULL)
+    gst_element_sync_state_with_parent (self->input);
+  if (self->dtmf_src != NULL)
+    gst_element_sync_state_with_parent (self->dtmf_src);
+  self->sender_built = TRUE;
   return TRUE;
 }
 
@@ -671,41 +814,89 @@ start_timeout_watch (ZvMediaSession *self)
   self->timeout_source = g_steal_pointer (&source);
 }
 
-/**
- * zv_media_session_start:
- * @remote: the far end's description, with the agreed codec
- *
- * Starts sending to and receiving from @remote. Errors later on arrive as ::failed.
- */
-gboolean
-zv_media_session_start (ZvMediaSession  *self,
-                        const ZvSdp     *remote,
-                        GError         **error)
+/* GStreamer itself and every element a call uses, loaded once: a process's first call then does
+ * not read the registry and open a dozen plugins between the INVITE and its audio. */
+static gpointer
+warm_up_once (gpointer data)
 {
-  g_return_val_if_fail (ZV_IS_MEDIA_SESSION (self), FALSE);
-  g_return_val_if_fail (self->pipeline == NULL, FALSE);
+  static const char * const factories[] = {
+    "rtpbin", "udpsrc", "udpsink", "valve", "tee", "queue", "volume", "audioconvert", "audioresample",
+    "capsfilter", "audiotestsrc", "identity", "filesrc", "wavparse", "wavenc", "filesink", "fakesink",
+    "appsrc", "appsink", "rtpdtmfmux", "rtpdtmfsrc", "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay",
+    "mulawenc", "mulawdec", "rtppcmupay", "rtppcmudepay", "alawenc", "alawdec", "rtppcmapay",
+    "rtppcmadepay", "rtpg722pay", "rtpg722depay",
+    /* Not avenc_g722/avdec_g722 (libav) nor srtpenc/srtpdec: loaded, they added 35 MB to every
+     * phone's memory (measured by tests/bench/bench-call.py); a G.722 or SRTP call loads them. */
+  };
 
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
-  if ((remote->crypto_key != NULL) != (self->srtp_key != NULL))
+  for (gsize i = 0; i < G_N_ELEMENTS (factories); i++)
     {
-      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
-                           self->srtp_key != NULL ? _("The other side does not encrypt the call’s audio.")
-                                                  : _("The other side wants encrypted audio that was not offered."));
-      return FALSE;
+      g_autoptr(GstElementFactory) factory = gst_element_factory_find (factories[i]);
+      g_autoptr(GstPluginFeature) loaded = factory != NULL ? gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory)) : NULL;
     }
-  g_clear_pointer (&self->srtp_remote_key, g_bytes_unref);
-  if (remote->crypto_key != NULL)
-    {
-      gsize length = 0;
-      guchar *raw = g_base64_decode (remote->crypto_key, &length);
+  return NULL;
+}
 
-      self->srtp_remote_key = g_bytes_new_take (raw, length);
-    }
-  self->codec = remote->codec;
+/**
+ * zv_media_session_warm_up:
+ *
+ * Initialises GStreamer and loads the plugins calls need. Call it when the phone starts (it takes
+ * tens of milliseconds, hundreds on a busy machine); sessions do it themselves otherwise.
+ */
+void
+zv_media_session_warm_up (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  g_once (&once, warm_up_once, NULL);
+}
+
+/* zv_media_session_warm_up() on a thread of its own, so the main loop goes on meanwhile; a
+ * session that needs GStreamer before it is done waits for it (GOnce). */
+static gpointer
+warm_up_thread (gpointer data)
+{
+  zv_media_session_warm_up ();
+  return NULL;
+}
+
+void
+zv_media_session_warm_up_in_background (void)
+{
+  g_thread_unref (g_thread_new ("zv-media-warm-up", warm_up_thread, NULL));
+}
+
+/**
+ * zv_media_session_prepare:
+ * @offer: (nullable): the far end's offer when we answer; NULL when we offer
+ *
+ * Builds the pipeline and sets it playing before the call is answered, so that audio flows the
+ * moment it is: the receiving side always (the sockets are read from now on, whatever codec the
+ * answer picks), and with @offer the sending side too, its valve closed (and a file to be played
+ * held at its start) until zv_media_session_start(). A microphone is opened only then. Errors
+ * later on arrive as ::failed.
+ */
+gboolean
+zv_media_session_prepare (ZvMediaSession  *self,
+                          const ZvSdp     *offer,
+                          GError         **error)
+{
+  g_return_val_if_fail (ZV_IS_MEDIA_SESSION (self), FALSE);
+
+  if (self->pipeline != NULL)
+    return TRUE;
+  zv_media_session_warm_up ();
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
-  if (!build_pipeline (self, remote, error))
+  if (offer != NULL)
+    {
+      self->codec = offer->codec;
+      self->dtmf_pt = offer->dtmf_payload;
+    }
+  if (!build_receiver (self, error)
+      || (offer != NULL && self->input_device == NULL && !build_sender (self, offer, TRUE, error)))
     {
       zv_media_session_stop (self);
       return FALSE;
@@ -725,7 +916,58 @@ zv_media_session_start (ZvMediaSession  *self,
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+/**
+ * zv_media_session_start:
+ * @remote: the far end's description, with the agreed codec
+ *
+ * Starts sending to and receiving from @remote: opens the prepared pipeline
+ * (zv_media_session_prepare()), or builds and starts it now. Errors later on arrive as ::failed.
+ */
+gboolean
+zv_media_session_start (ZvMediaSession  *self,
+                        const ZvSdp     *remote,
+                        GError         **error)
+{
+  g_return_val_if_fail (ZV_IS_MEDIA_SESSION (self), FALSE);
+  g_return_val_if_fail (!self->running, FALSE);
+
+  if ((remote->crypto_key != NULL) != (self->srtp_key != NULL))
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                           self->srtp_key != NULL ? _("The other side does not encrypt the call’s audio.")
+                                                  : _("The other side wants encrypted audio that was not offered."));
+      return FALSE;
+    }
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->srtp_remote_key, g_bytes_unref);
+  if (remote->crypto_key != NULL)
+    {
+      gsize length = 0;
+      guchar *raw = g_base64_decode (remote->crypto_key, &length);
+
+      self->srtp_remote_key = g_bytes_new_take (raw, length);
+    }
+  g_mutex_unlock (&self->lock);
+  if (self->sender_built && (remote->codec.codec != self->codec.codec
+                             || remote->codec.payload_type != self->codec.payload_type))
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("The call’s audio changed codec before it started."));
+      return FALSE;
+    }
+  self->codec = remote->codec;
+  if (!zv_media_session_prepare (self, NULL, error))
+    return FALSE;
+  if (!self->sender_built && !build_sender (self, remote, FALSE, error))
+    {
+      zv_media_session_stop (self);
+      return FALSE;
+    }
+  release_play_file (self);
   self->running = TRUE;
+  zv_media_session_set_direction (self, self->direction);
   self->remote_sends = remote->sends;
   g_mutex_lock (&self->lock);
   self->expect_since = g_get_monotonic_time ();
@@ -786,6 +1028,8 @@ zv_media_session_stop (ZvMediaSession *self)
       g_source_destroy (self->dtmf_source);
       g_clear_pointer (&self->dtmf_source, g_source_unref);
     }
+  self->sender_built = FALSE;
+  self->play_hold = 0;
   self->running = FALSE;
 }
 
@@ -842,8 +1086,9 @@ zv_media_session_set_direction (ZvMediaSession   *self,
       g_mutex_unlock (&self->lock);
     }
   self->direction = direction;
+  /* A prepared session sends nothing before start(): the call is not answered yet. */
   if (self->send_valve != NULL)
-    g_object_set (self->send_valve, "drop", !direction_sends (direction), NULL);
+    g_object_set (self->send_valve, "drop", !self->running || !direction_sends (direction), NULL);
   if (self->recv_valve != NULL)
     g_object_set (self->recv_valve, "drop", !direction_receives (direction), NULL);
 }

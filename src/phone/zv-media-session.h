@@ -26,6 +26,11 @@ void            zv_media_session_set_record_file (ZvMediaSession  *self,
                                                   const char      *path);
 void            zv_media_session_set_echo        (ZvMediaSession  *self,
                                                   gboolean         echo);
+void            zv_media_session_warm_up         (void);
+void            zv_media_session_warm_up_in_background (void);
+gboolean        zv_media_session_prepare         (ZvMediaSession  *self,
+                                                  const ZvSdp     *offer,
+                                                  GError         **error);
 gboolean        zv_media_session_start           (ZvMediaSession  *self,
                                                   const ZvSdp     *remote,
                                                   GError         **error);

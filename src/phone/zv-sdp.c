@@ -297,6 +297,28 @@ zv_sdp_build_offer (const char *local_address,
   return zv_sdp_build_offer_full (local_address, rtp_port, session_id, version, ZV_MEDIA_SENDRECV);
 }
 
+/**
+ * zv_sdp_offered_codec:
+ * @payload_type: a payload type number of our offer
+ * @out: (out): the codec it stands for
+ *
+ * What our offer (zv_sdp_build_offer_full()) maps @payload_type to. An answer keeps the offer's
+ * numbers, so this is also how RTP that arrives before the answer is read.
+ */
+gboolean
+zv_sdp_offered_codec (guint          payload_type,
+                      ZvCodecChoice *out)
+{
+  switch (payload_type)
+    {
+    case OPUS_PT: *out = (ZvCodecChoice) { ZV_CODEC_OPUS, OPUS_PT, 48000, 2 }; return TRUE;
+    case 9: *out = (ZvCodecChoice) { ZV_CODEC_G722, 9, 8000, 1 }; return TRUE;
+    case 0: *out = (ZvCodecChoice) { ZV_CODEC_PCMU, 0, 8000, 1 }; return TRUE;
+    case 8: *out = (ZvCodecChoice) { ZV_CODEC_PCMA, 8, 8000, 1 }; return TRUE;
+    default: return FALSE;
+    }
+}
+
 /* An offer whose a= direction is @direction: sendonly puts the far end on hold (RFC 3264 8.4). */
 char *
 zv_sdp_build_offer_full (const char       *local_address,

@@ -72,6 +72,8 @@ char       *zv_sdp_build_answer_full (const char       *local_address,
                                       const ZvSdp      *offer,
                                       ZvMediaDirection  direction);
 
+gboolean    zv_sdp_offered_codec     (guint             payload_type,
+                                      ZvCodecChoice    *out);
 char       *zv_sdp_add_crypto    (char          *sdp,
                                   const char    *key,
                                   guint          tag);

@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zv-media-session.h"
 #include "zv-sip-private.h"
 #include "zv-sip-tls.h"
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/su_uniqueid.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
@@ -721,6 +723,8 @@ zv_sip_account_start (ZvSipAccount  *self,
   g_return_val_if_fail (self->nua == NULL, FALSE);
 
   g_once (&sofia_once, init_sofia, NULL);
+  /* GStreamer and the codecs load while we register: a first call then does not wait for them. */
+  zv_media_session_warm_up_in_background ();
 
   self->local_address = local_address_towards (self->proxy_host);
   if (self->local_address != NULL && strchr (self->local_address, ':') != NULL)
@@ -1038,3 +1042,18 @@ zv_sip_account_get_srtp_required (ZvSipAccount *self)
   /* SDES keys travel in the SDP: only a TLS hop keeps them secret, and over TLS they must be used. */
   return self->srtp_required || g_strcmp0 (self->transport, "tls") == 0;
 }
+
+/* sofia-sip's su_uniqueid destructor deletes its thread-specific key when the process exits,
+ * created or not; never created, that key is 0, which is GLib's, and libadwaita's resources then
+ * abort at exit (pthread_setspecific: EINVAL) in any process that links the phone but never placed
+ * a call (a second instance that only hands over to the first, the widget tests). Drawing one
+ * random number when the library loads creates sofia-sip's own key. It lives in this file because
+ * every program that uses the phone links this object (a static library's other files may be left
+ * out of a program that does not call them). */
+#if defined(__GNUC__)
+__attribute__ ((constructor)) static void
+create_sofia_key (void)
+{
+  (void) su_randint (0, 1);
+}
+#endif

@@ -13,7 +13,9 @@ Figures (each stack measured in this run, ratios Zveno / baresip):
                CALL_RTPESTAB event ("incoming rtp established") on the same socket. No pcap. The
                median of BENCH_CALL_SETUPS calls (digest challenge included in both).
   CPU per call % of one core per UA, from /proc/PID/stat (utime+stime) over BENCH_CALL_SECONDS of
-               steady state (from 3 s after the answer), the mean of caller and callee.
+               steady state (from 3 s after the answer), the mean of caller and callee; for Zveno
+               also with --dsp on both sides (webrtcdsp: echo cancellation against what the
+               recording plays, noise suppression, gain control), against baresip without.
   RSS          VmRSS of each UA in the middle of the call, the mean of caller and callee.
   latency      one-way audio latency into Zveno: baresip (PCMU, aufile) sends a 20 ms 1 kHz click
                every second to `zveno-cli answer --echo`; strace -ttt on both processes times the
@@ -127,10 +129,10 @@ def is_event(kind):
     return lambda m: m.get("event") and m.get("type") == kind
 
 
-def zveno_call(h, caller, callee_account, proxy, tone, seconds, record, env=None):
+def zveno_call(h, caller, callee_account, proxy, tone, seconds, record, env=None, extra=()):
     return h.phone("call", caller, caller["password"], proxy,
                    f"sip:{callee_account['username']}@{callee_account['domain']}",
-                   "--duration", str(seconds), "--play", str(tone), "--record", str(record), env=env)
+                   "--duration", str(seconds), "--play", str(tone), "--record", str(record), *extra, env=env)
 
 
 def bench_zveno(h, accounts, proxy, tone):
@@ -167,6 +169,22 @@ def bench_zveno(h, accounts, proxy, tone):
     out["codec"] = (re.search(r"codec: (\S+)", call.out.text()) or [None, "?"])[1]
     share, _ = ps.tone_power(h.work / "zv-long.wav", pb.ZVENO_HZ) if (h.work / "zv-long.wav").exists() else (0, 0)
     out["tone_share"] = share
+    ans.stop()
+
+    # The same call with echo cancellation, noise suppression and gain control (webrtcdsp) on both
+    # sides: --dsp, the played file standing in for the microphone, the recording for the speaker.
+    ans = h.phone("answer", bob, bob["password"], proxy, "--dsp", "--play", str(tone), "--record",
+                  str(h.work / "zv-bob-dsp.wav"))
+    if ans.out.wait(r"^registered: ", 15) is None:
+        raise ks.Failed("zveno-cli answer --dsp did not register\n" + ans.diag())
+    call = zveno_call(h, alice, bob, proxy, tone, int(WARMUP_SECONDS + STEADY_SECONDS + 3),
+                      h.work / "zv-long-dsp.wav", extra=("--dsp",))
+    if call.out.wait(r"^answered: ", 15) is None:
+        raise ks.Failed("Zveno call with --dsp not answered\n" + call.diag())
+    time.sleep(WARMUP_SECONDS)
+    pids = [call.popen.pid, ans.popen.pid]
+    out["cpu_dsp"] = cpu_percent(pids, STEADY_SECONDS)
+    call.wait(30)
     ans.stop()
 
     return out
@@ -321,6 +339,10 @@ def report(zv, bs):
         emit("CPU per call (echo cancellation off)", z_cpu, "% of a core", b_cpu, "<= 1.5x", z_cpu <= 1.5 * b_cpu),
         emit("RSS during a call", z_rss, "MB", b_rss),
     ]
+    if zv.get("cpu_dsp"):
+        z_dsp = statistics.mean(zv["cpu_dsp"])
+        # Reported against baresip without any DSP (baresip has no webrtcdsp here): the cost of it.
+        records.append(emit("CPU per call (echo cancellation on)", z_dsp, "% of a core", b_cpu))
     if zv["latency"]:
         lat = statistics.median(zv["latency"])
         # The anchor is the aim itself: the jitter buffer (40 ms) + 10 ms.
@@ -332,6 +354,9 @@ def report(zv, bs):
     lines.append(f"               baresip {b_setup:.1f} ms (calls: {', '.join(f'{x:.1f}' for x in bs['setup'])})")
     lines.append(f"  CPU per UA   Zveno {z_cpu:.2f} % (caller {zv['cpu'][0]:.2f}, callee {zv['cpu'][1]:.2f}); "
                  f"baresip {b_cpu:.2f} % (caller {bs['cpu'][0]:.2f}, callee {bs['cpu'][1]:.2f})")
+    if zv.get("cpu_dsp"):
+        lines.append(f"  CPU per UA with --dsp (webrtcdsp: echo cancellation, noise suppression, gain control) "
+                     f"Zveno {statistics.mean(zv['cpu_dsp']):.2f} % (caller {zv['cpu_dsp'][0]:.2f}, callee {zv['cpu_dsp'][1]:.2f})")
     lines.append(f"  RSS per UA   Zveno {z_rss:.1f} MB; baresip {b_rss:.1f} MB")
     if zv["latency"]:
         lines.append(f"  latency      click sent by baresip to echoed by Zveno: median {statistics.median(zv['latency']):.1f} ms, "

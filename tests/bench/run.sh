@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh BUILD_DIR [--quick|--full] [--runs N] [--report DOC] [NAME...]: Zveno's benchmarks
 # (./run bench calls this with an optimised build). Names: seed, search, sync, client-sync,
-# client-search, load, app-startup, call (default: every one). Results go to stdout and are appended
+# client-search, load, app-startup, app-chat, call (default: every one). Results go to stdout and are appended
 # to BUILD_DIR/bench-results.txt with the date, the machine and the exact command.
 #
 # --quick (small sizes, 3 runs) and --full (the sizes below, 5 runs) run every named benchmark that
-# many times; each benchmark appends one JSON line per figure to $ZVENO_BENCH_OUT (/tmp/bench-format:
+# many times; each benchmark appends one JSON line per figure to $ZVENO_BENCH_OUT (bench-out.h:
 # bench, figure, value, unit, command and, with an anchor measured in the same run, anchor,
 # anchor_value, ratio, aim, met). --report DOC then rewrites the summary table of DOC
 # (docs/PERFORMANCE.md, between its bench-summary markers) with the median of each figure
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ ! -d "$1" ]; then
-  echo "usage: $0 BUILD_DIR [seed|search|sync ...]" >&2
+  echo "usage: $0 BUILD_DIR [--quick|--full] [--runs N] [--report DOC] [NAME...]" >&2
   exit 2
 fi
 BUILD=$(cd "$1" && pwd)
@@ -36,12 +36,13 @@ while [ $# -gt 0 ]; do
 done
 ALL_NAMES=(seed search sync client-sync client-search load app-startup app-chat call)
 [ ${#NAMES[@]} -gt 0 ] || NAMES=("${ALL_NAMES[@]}")
-# Quick mode: a company of 100,000 messages, fewer requests, a shorter load test (about 5 minutes
-# for three runs of everything on 2 cores). Knobs set by the caller win.
+# Quick mode: a company of 100,000 messages, fewer requests, a shorter load test and call, a chat of
+# 5,000 to scroll (about 10 minutes for three runs of everything on 2 busy cores; scrolling a chat
+# of 20,000 alone took 2.5 minutes a run). Knobs set by the caller win.
 if [ "$MODE" = quick ]; then
   : "${BENCH_MESSAGES:=100000}" "${CLIENT_SYNC_MESSAGES:=20000}" "${BENCH_ITERATIONS:=100}"
-  : "${LOAD_SECONDS:=20}" "${LOAD_DRAIN:=10}" "${APP_STARTUP_RUNS:=3}"
-  : "${BENCH_CHAT_MESSAGES:=20000}" "${APP_CHAT_RUNS:=1}" "${BENCH_CALL_SETUPS:=3}" "${BENCH_CALL_SECONDS:=8}"
+  : "${LOAD_SECONDS:=15}" "${LOAD_DRAIN:=10}" "${APP_STARTUP_RUNS:=3}"
+  : "${BENCH_CHAT_MESSAGES:=5000}" "${APP_CHAT_RUNS:=1}" "${BENCH_CALL_SETUPS:=3}" "${BENCH_CALL_SECONDS:=5}"
 fi
 export CLIENT_SYNC_MESSAGES LOAD_SECONDS LOAD_DRAIN APP_STARTUP_RUNS BENCH_CHAT_MESSAGES BENCH_CALL_SETUPS \
   BENCH_CALL_SECONDS
