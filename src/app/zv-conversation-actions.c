@@ -44,12 +44,6 @@ retry_action (GtkWidget  *widget,
 }
 
 
-static ZvAccount *
-get_account (ZvConversation *self)
-{
-  return self->session != NULL ? zv_session_get_account (self->session) : NULL;
-}
-
 static void
 toast (ZvConversation *self,
        const char     *text)
@@ -65,7 +59,7 @@ lookup_message (ZvConversation  *self,
                 char           **text,
                 gboolean        *own)
 {
-  ZvAccount *account = get_account (self);
+  ZvAccount *account = zv_conversation_get_account (self);
   sqlite3_stmt *stmt;
   gboolean found = FALSE;
 
@@ -117,7 +111,7 @@ react (ZvConversation *self,
        const char     *emoji,
        gboolean        add)
 {
-  ZvAccount *account = get_account (self);
+  ZvAccount *account = zv_conversation_get_account (self);
   g_autofree char *path = NULL;
   g_autoptr(JsonNode) body = NULL;
 
@@ -221,10 +215,10 @@ delete_response_cb (AdwMessageDialog *dialog,
   gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "zv-message-id"));
   g_autofree char *path = NULL;
 
-  if (!g_str_equal (response, "delete") || get_account (self) == NULL || self->chat == NULL)
+  if (!g_str_equal (response, "delete") || zv_conversation_get_account (self) == NULL || self->chat == NULL)
     return;
   path = g_strdup_printf ("/chats/%" G_GINT64_FORMAT "/messages/%" G_GINT64_FORMAT, zv_chat_get_id (self->chat), id);
-  zv_message_action_async (get_account (self), "DELETE", path, NULL, self->cancellable, action_done_cb,
+  zv_message_action_async (zv_conversation_get_account (self), "DELETE", path, NULL, self->cancellable, action_done_cb,
                            g_object_ref (self));
 }
 
@@ -404,7 +398,7 @@ start_file_job (ZvConversation *self,
   g_autoptr(FileJob) job = g_new0 (FileJob, 1);
   const char *name = NULL;
 
-  if (get_account (self) == NULL)
+  if (zv_conversation_get_account (self) == NULL)
     return;
   g_variant_get (parameter, "(x&s)", &job->file_id, &name);
   job->self = g_object_ref (self);
@@ -431,7 +425,7 @@ start_file_job (ZvConversation *self,
     gint64 file_id = job->file_id;
     const char *path = job->path;
 
-    zv_file_download_async (get_account (self), file_id, path, self->cancellable, downloaded_cb,
+    zv_file_download_async (zv_conversation_get_account (self), file_id, path, self->cancellable, downloaded_cb,
                             g_steal_pointer (&job));
   }
 }

@@ -57,6 +57,7 @@ struct _ZvConversation
   ZvComposer     *composer;
 };
 
-void zv_conversation_install_actions (GtkWidgetClass *widget_class);
+ZvAccount *zv_conversation_get_account     (ZvConversation *self);
+void       zv_conversation_install_actions (GtkWidgetClass *widget_class);
 
 G_END_DECLS

@@ -32,6 +32,12 @@
 
 G_DEFINE_FINAL_TYPE (ZvConversation, zv_conversation, ADW_TYPE_BIN)
 
+ZvAccount *
+zv_conversation_get_account (ZvConversation *self)
+{
+  return self->session != NULL ? zv_session_get_account (self->session) : NULL;
+}
+
 static void
 bind_row (ZvConversation *self,
           GtkListItem    *item)
@@ -219,7 +225,7 @@ static char *
 user_name (ZvConversation *self,
            gint64          user_id)
 {
-  ZvAccount *account = get_account (self);
+  ZvAccount *account = zv_conversation_get_account (self);
   sqlite3_stmt *stmt;
   char *name = NULL;
 
@@ -294,7 +300,7 @@ typing_cb (ZvEvents       *events,
   gint64 *value;
 
   if (self->chat == NULL || chat_id != zv_chat_get_id (self->chat) ||
-      (get_account (self) != NULL && user_id == zv_account_get_user_id (get_account (self))))
+      (zv_conversation_get_account (self) != NULL && user_id == zv_account_get_user_id (zv_conversation_get_account (self))))
     return;
   key = g_new (gint64, 1);
   value = g_new (gint64, 1);
