@@ -6,7 +6,8 @@
 # valgrind belongs inside the isolation (the test's own HOME and temp dir), around the test alone, so
 # the wrapper re-enters itself through isolate.sh. Interpreted tests (the Python checks) run as they
 # are: memcheck would only measure Python. GLib's own suppressions plus tests/valgrind.supp (system
-# libraries' noise only, each entry explained) keep the report to our code.
+# libraries' noise only, each entry explained) keep the report to our code. VALGRIND_EXTRA adds
+# options, e.g. VALGRIND_EXTRA=--gen-suppressions=all to write an entry for a new system leak.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 

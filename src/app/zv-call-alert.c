@@ -166,6 +166,11 @@ incoming_changed_cb (ZvCallAlert *self)
       return;
     }
   show_notification (self);
+  {
+    g_autoptr(GstDevice) device = zv_phone_dup_ringing_device (self->phone);
+
+    zv_ringtone_set_device (self->ringtone, device);
+  }
   if (zv_phone_is_call_waiting (self->phone))
     zv_ringtone_play_waiting (self->ringtone);
   else

@@ -8,7 +8,9 @@
  *
  * With two calls (ZvPhone:held-call) the held one is a compact row on top whose Resume swaps the
  * two, and Transfer offers the other call (attended transfer) next to a typed number. Add Call
- * asks the window for the dial pad (::add-call); dialling there holds this call.
+ * asks the window for the dial pad (::add-call); dialling there holds this call. The sound menu
+ * lists the speakers and microphones with the call's own checked, and switches the running call;
+ * when a device in use is unplugged the call moves to the default and the view says so.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -62,6 +64,8 @@ struct _ZvCallView
   GtkButton     *transfer_other_button;
   GtkLabel      *transfer_other_label;
   GtkLabel      *transfer_or_label;
+  GtkPopover    *audio_popover;
+  GtkBox        *audio_box;
 };
 
 G_DEFINE_FINAL_TYPE (ZvCallView, zv_call_view, ADW_TYPE_BIN)
@@ -403,6 +407,116 @@ transfer_other_cb (ZvCallView *self)
   gtk_popover_popdown (self->transfer_popover);
 }
 
+/* ---- the sound menu -------------------------------------------------------------------------------- */
+
+static void
+device_toggled_cb (GtkToggleButton *button,
+                   ZvCallView      *self)
+{
+  gboolean active = gtk_toggle_button_get_active (button);
+  GtkWidget *check = g_object_get_data (G_OBJECT (button), "zv-check");
+  const char *id = g_object_get_data (G_OBJECT (button), "zv-device-id");
+  gboolean input = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "zv-input"));
+  g_autoptr(GError) error = NULL;
+  ZvAudioDevices *devices;
+
+  gtk_widget_set_opacity (check, active ? 1.0 : 0.0);
+  if (self->syncing || !active || self->call == NULL || self->phone == NULL)
+    return;
+  devices = zv_phone_get_audio_devices (self->phone);
+  if (!(input ? zv_call_set_input_device (self->call, devices, id, &error)
+              : zv_call_set_output_device (self->call, devices, id, &error)))
+    show_control_error (self, error);
+  else
+    show_control_error (self, NULL);
+  gtk_popover_popdown (self->audio_popover);
+}
+
+static void
+add_device_section (ZvCallView *self,
+                    const char *title,
+                    gboolean    input)
+{
+  ZvAudioDevices *devices = zv_phone_get_audio_devices (self->phone);
+  g_autoptr(GPtrArray) list = zv_phone_list_sound_devices (devices, input);
+  g_autofree char *current = input ? zv_call_dup_input_device_id (self->call) : zv_call_dup_output_device_id (self->call);
+  GtkWidget *heading = gtk_label_new (title);
+  GtkToggleButton *group = NULL;
+
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_widget_set_margin_start (heading, 6);
+  gtk_widget_set_margin_top (heading, 6);
+  gtk_box_append (self->audio_box, heading);
+  if (list->len == 0)
+    {
+      GtkWidget *none = gtk_label_new (input ? _("No microphone") : _("No speaker"));
+
+      gtk_label_set_xalign (GTK_LABEL (none), 0);
+      gtk_widget_set_margin_start (none, 6);
+      gtk_widget_add_css_class (none, "dim-label");
+      gtk_box_append (self->audio_box, none);
+      return;
+    }
+  for (guint i = 0; i < list->len; i++)
+    {
+      g_autofree char *id = zv_audio_device_get_id (list->pdata[i]);
+      g_autofree char *name = gst_device_get_display_name (list->pdata[i]);
+      GtkWidget *button = gtk_toggle_button_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+      GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+      GtkWidget *label = gtk_label_new (name);
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 36);
+      gtk_box_append (GTK_BOX (box), check);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_button_set_child (GTK_BUTTON (button), box);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      if (group != NULL)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), group);
+      else
+        group = GTK_TOGGLE_BUTTON (button);
+      g_object_set_data_full (G_OBJECT (button), "zv-device-id", g_steal_pointer (&id), g_free);
+      g_object_set_data (G_OBJECT (button), "zv-input", GINT_TO_POINTER (input));
+      g_object_set_data (G_OBJECT (button), "zv-check", check);
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button),
+                                    g_strcmp0 (g_object_get_data (G_OBJECT (button), "zv-device-id"), current) == 0);
+      gtk_widget_set_opacity (check, gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)) ? 1.0 : 0.0);
+      g_signal_connect (button, "toggled", G_CALLBACK (device_toggled_cb), self);
+      gtk_box_append (self->audio_box, button);
+    }
+}
+
+/* Filled each time it opens: devices come and go, and the call may have moved. */
+static void
+audio_popover_show_cb (ZvCallView *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->audio_box))) != NULL)
+    gtk_box_remove (self->audio_box, child);
+  if (self->call == NULL || self->phone == NULL)
+    return;
+  self->syncing = TRUE;
+  add_device_section (self, _("Speaker"), FALSE);
+  add_device_section (self, _("Microphone"), TRUE);
+  self->syncing = FALSE;
+}
+
+static void
+audio_device_lost_cb (ZvCallView *self,
+                      const char *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (ZV_PHONE_APP_ERROR, ZV_PHONE_APP_ERROR_NOT_READY, message);
+
+  show_control_error (self, error);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->audio_popover)))
+    audio_popover_show_cb (self);
+}
+
 static void
 call_state_cb (ZvCallView *self)
 {
@@ -655,6 +769,9 @@ zv_call_view_class_init (ZvCallViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, resume_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_call_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, transfer_other_cb);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, audio_popover);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, audio_box);
+  gtk_widget_class_bind_template_callback (widget_class, audio_popover_show_cb);
 }
 
 static void
@@ -668,6 +785,7 @@ zv_call_view_init (ZvCallView *self)
   g_signal_group_connect_swapped (self->phone_signals, "call-ended", G_CALLBACK (call_ended_cb), self);
   g_signal_group_connect_swapped (self->phone_signals, "peer-changed", G_CALLBACK (peer_changed_cb), self);
   g_signal_group_connect_swapped (self->phone_signals, "notify::held-call", G_CALLBACK (held_changed_cb), self);
+  g_signal_group_connect_swapped (self->phone_signals, "audio-device-lost", G_CALLBACK (audio_device_lost_cb), self);
   self->call_signals = g_signal_group_new (ZV_TYPE_CALL);
   g_signal_group_connect_swapped (self->call_signals, "notify::state", G_CALLBACK (call_state_cb), self);
   g_signal_group_connect_swapped (self->call_signals, "notify::on-hold", G_CALLBACK (update_controls), self);

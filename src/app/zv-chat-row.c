@@ -293,6 +293,13 @@ zv_chat_row_popup_menu (ZvChatRow *self,
   g_menu_append (self->menu, zv_chat_get_pinned (self->chat) ? C_("chat", "Unpin") : C_("chat", "Pin"), "chat-row.toggle-pin");
   update_actions (self);
 
+  if (self->popover == NULL)
+    {
+      self->popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->popover), FALSE);
+      gtk_widget_set_halign (self->popover, GTK_ALIGN_START);
+      gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
+    }
   if (x >= 0 && y >= 0)
     gtk_popover_set_pointing_to (GTK_POPOVER (self->popover), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
   else
@@ -589,11 +596,9 @@ zv_chat_row_init (ZvChatRow *self)
   self->chat_signals = g_signal_group_new (ZV_TYPE_CHAT);
   g_signal_group_connect_swapped (self->chat_signals, "notify", G_CALLBACK (zv_chat_row_update), self);
 
+  /* The popover is made when the menu first opens: the list keeps ~200 rows, and a popover menu
+   * each was megabytes of widgets nobody had opened (and a present() on every allocation). */
   self->menu = g_menu_new ();
-  self->popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu));
-  gtk_popover_set_has_arrow (GTK_POPOVER (self->popover), FALSE);
-  gtk_widget_set_halign (self->popover, GTK_ALIGN_START);
-  gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
 
   {
     GtkGesture *click = gtk_gesture_click_new ();

@@ -24,6 +24,7 @@ struct _ZvDialpad
   /* owned */
   ZvPhone      *phone;
   GSignalGroup *phone_signals;
+  GSignalGroup *call_signals;     /* the phone's: a call to go back to */
 
   /* borrowed: template children */
   GtkEntry     *number_entry;
@@ -32,6 +33,7 @@ struct _ZvDialpad
   GtkBox       *caller_id_box;
   GtkDropDown  *caller_id_dropdown;
   GtkButton    *call_button;
+  GtkButton    *back_button;
 
   guint         last_length;
   guint         sync_id;
@@ -39,6 +41,29 @@ struct _ZvDialpad
 };
 
 G_DEFINE_FINAL_TYPE (ZvDialpad, zv_dialpad, ADW_TYPE_BIN)
+
+enum {
+  BACK_TO_CALL,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Opened by Add Call (or from the Calls page during a call): a way back without dialling. */
+static void
+update_back_button (ZvDialpad *self)
+{
+  gboolean in_call = self->phone != NULL
+                     && (zv_phone_get_call (self->phone) != NULL || zv_phone_get_held_call (self->phone) != NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), in_call);
+}
+
+static void
+back_clicked_cb (ZvDialpad *self)
+{
+  g_signal_emit (self, signals[BACK_TO_CALL], 0);
+}
 
 static const struct { const char *digit; const char *letters; } key_faces[] = {
   { "1", "" }, { "2", "ABC" }, { "3", "DEF" },
@@ -213,6 +238,8 @@ zv_dialpad_set_phone (ZvDialpad *self,
   if (!g_set_object (&self->phone, phone))
     return;
   g_signal_group_set_target (self->phone_signals, phone != NULL ? zv_phone_get_caller_ids (phone) : NULL);
+  g_signal_group_set_target (self->call_signals, phone);
+  update_back_button (self);
   g_clear_handle_id (&self->sync_id, g_source_remove);
   sync_caller_ids (self);
   update_call_button (self);
@@ -251,6 +278,9 @@ zv_dialpad_dispose (GObject *object)
   if (self->phone_signals != NULL)
     g_signal_group_set_target (self->phone_signals, NULL);
   g_clear_object (&self->phone_signals);
+  if (self->call_signals != NULL)
+    g_signal_group_set_target (self->call_signals, NULL);
+  g_clear_object (&self->call_signals);
   g_clear_object (&self->phone);
   /* AdwBin unparents the template root itself; gtk_widget_dispose_template() would do it twice. */
 
@@ -275,6 +305,16 @@ zv_dialpad_class_init (ZvDialpadClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, number_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, call_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, backspace_clicked_cb);
+  gtk_widget_class_bind_template_child (widget_class, ZvDialpad, back_button);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+
+  /**
+   * ZvDialpad::back-to-call:
+   *
+   * "Back to Call": show the call in progress instead of the dial pad.
+   */
+  signals[BACK_TO_CALL] = g_signal_new ("back-to-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -314,5 +354,8 @@ zv_dialpad_init (ZvDialpad *self)
 
   self->phone_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_swapped (self->phone_signals, "items-changed", G_CALLBACK (caller_ids_changed_cb), self);
+  self->call_signals = g_signal_group_new (ZV_TYPE_PHONE);
+  g_signal_group_connect_swapped (self->call_signals, "notify::call", G_CALLBACK (update_back_button), self);
+  g_signal_group_connect_swapped (self->call_signals, "notify::held-call", G_CALLBACK (update_back_button), self);
   update_call_button (self);
 }

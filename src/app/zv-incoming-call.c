@@ -23,6 +23,7 @@ struct _ZvIncomingCall
 
   /* borrowed: template children */
   GtkRevealer   *revealer;
+  GtkBox        *layout_box;
   GtkLabel      *title_label;
   GtkLabel      *subtitle_label;
   GtkButton     *answer_button;
@@ -51,6 +52,10 @@ update (ZvIncomingCall *self)
   if (call == NULL)
     return;
   waiting = zv_phone_is_call_waiting (self->phone);
+  /* Three buttons beside the title leave it no room (in Russian not even for the name): they go
+   * under it, at the end, for a second call. */
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->layout_box),
+                                  waiting ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
   name = zv_phone_call_get_name (call);
   detail = zv_phone_call_get_detail (call);
   number = zv_phone_call_get_number (call);
@@ -139,6 +144,7 @@ zv_incoming_call_class_init (ZvIncomingCallClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-incoming-call.ui");
   gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, revealer);
+  gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, layout_box);
   gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, title_label);
   gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, ZvIncomingCall, answer_button);

@@ -29,6 +29,8 @@ struct _ZvPhone
   char           *extension;
   char           *domain;
   GCancellable   *cancellable;
+  GSettings      *settings;        /* the sound devices and voice processing the user chose */
+  ZvAudioDevices *devices;         /* started with the first call (or the first to ask for it) */
 
   ZvPhoneState    state;
   guint           default_caller_id;
@@ -55,6 +57,13 @@ zv_phone_call_info (ZvCall *call)
 
 void          zv_phone_call_info_free    (ZvPhoneCallInfo *info);
 void          zv_phone_emit_peer_changed (ZvPhone         *self,
+                                          ZvCall          *call);
+
+void          zv_phone_emit_audio_device_lost (ZvPhone    *self,
+                                               const char *message);
+
+/* zv-phone-devices.c */
+void          zv_phone_apply_sound       (ZvPhone         *self,
                                           ZvCall          *call);
 
 /* zv-phone-report.c */

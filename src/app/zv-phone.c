@@ -12,6 +12,7 @@
  * Answer, End and Answer or Decline; a third caller hears busy. Dialling during a call holds it
  * first (Add Call); with two calls the held one can be swapped in or transferred to the other
  * (attended transfer). When the foreground call ends the held one stays held until resumed.
+ * Sound devices: zv-phone-devices.c.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -52,6 +53,7 @@ static GParamSpec *properties[N_PROPS];
 enum {
   CALL_ENDED,
   PEER_CHANGED,
+  AUDIO_DEVICE_LOST,
   N_SIGNALS
 };
 
@@ -73,6 +75,13 @@ zv_phone_emit_peer_changed (ZvPhone *self,
                             ZvCall  *call)
 {
   g_signal_emit (self, signals[PEER_CHANGED], 0, call);
+}
+
+void
+zv_phone_emit_audio_device_lost (ZvPhone    *self,
+                                 const char *message)
+{
+  g_signal_emit (self, signals[AUDIO_DEVICE_LOST], 0, message);
 }
 
 static void
@@ -355,6 +364,7 @@ zv_phone_dial (ZvPhone     *self,
   call = zv_call_new_outgoing (self->sip, uri, caller_id);
   attach_call (self, call, shown, name, detail, caller_id);
   zv_call_set_media_files (call, NULL, NULL, FALSE);
+  zv_phone_apply_sound (self, call);
   if (!zv_call_start (call, error))
     {
       unhold_current (self);
@@ -393,6 +403,7 @@ zv_phone_answer (ZvPhone  *self,
   self->call = g_object_ref (call);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
   zv_call_set_media_files (call, NULL, NULL, FALSE);
+  zv_phone_apply_sound (self, call);
   /* A failure ends the call, and call_state_cb clears it again. */
   return zv_call_answer (call, error);
 }
@@ -844,6 +855,8 @@ zv_phone_dispose (GObject *object)
   g_clear_object (&self->account);
   g_clear_object (&self->caller_ids);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->devices);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (zv_phone_parent_class)->dispose (object);
 }
@@ -935,6 +948,14 @@ zv_phone_class_init (ZvPhoneClass *klass)
    */
   signals[PEER_CHANGED] = g_signal_new ("peer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, ZV_TYPE_CALL);
+  /**
+   * ZvPhone::audio-device-lost:
+   * @message: what happened, for the user
+   *
+   * A sound device a call used was unplugged; the call moved to the system default.
+   */
+  signals[AUDIO_DEVICE_LOST] = g_signal_new ("audio-device-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -943,6 +964,7 @@ zv_phone_init (ZvPhone *self)
   self->cancellable = g_cancellable_new ();
   self->caller_ids = gtk_string_list_new (NULL);
   self->caller_numbers = g_ptr_array_new_with_free_func (g_free);
+  self->settings = g_settings_new (SETTINGS_SCHEMA_ID);
 }
 
 /**

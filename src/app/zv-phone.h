@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "zv-account.h"
+#include "zv-audio-devices.h"
 #include "zv-call-history.h"
 #include "zv-call.h"
 #include "zv-events.h"
@@ -82,6 +83,11 @@ const char     *zv_phone_call_get_detail       (ZvCall        *call);
 const char     *zv_phone_call_get_sip_call_id  (ZvCall        *call);
 gint64          zv_phone_call_get_answered_at  (ZvCall        *call);
 double          zv_phone_call_get_quality      (ZvCall        *call);
+
+ZvAudioDevices *zv_phone_get_audio_devices     (ZvPhone       *self);
+GstDevice      *zv_phone_dup_ringing_device    (ZvPhone       *self);
+GPtrArray      *zv_phone_list_sound_devices    (ZvAudioDevices *devices,
+                                                gboolean       inputs);
 
 void            zv_phone_save_notes_async      (ZvPhone       *self,
                                                 const char    *sip_call_id,

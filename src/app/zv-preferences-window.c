@@ -1,6 +1,7 @@
 /* zv-preferences-window.c: the Preferences window. Each row is bound to a key of the
  * org.zveno.Zveno schema, so a change applies at once and there is no Apply button; whoever
- * uses a key (the colour scheme in ZvApplication, run-in-background in ZvWindow) listens to it. */
+ * uses a key (the colour scheme in ZvApplication, run-in-background in ZvWindow) listens to it.
+ * The Sound page (ZvSoundPage) watches the sound devices and lives in its own file. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
@@ -8,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "zv-preferences-window.h"
+#include "zv-sound-page.h"
 
 struct _ZvPreferencesWindow
 {
@@ -91,6 +93,7 @@ zv_preferences_window_constructed (GObject *object)
                    self->send_with_enter_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "run-in-background",
                    self->run_in_background_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), ADW_PREFERENCES_PAGE (zv_sound_page_new (self->settings)));
 }
 
 static void

@@ -2,13 +2,13 @@
  *
  * A two-tone ring (440 + 480 Hz, the North American ring's pair, pleasant on laptop speakers) made
  * by two audiotestsrc into an audiomixer, cadenced 1 s on / 2 s off by muting a volume element from
- * a timer, to the default audio output (autoaudiosink; ZVENO_RINGTONE_SINK names another sink, e.g.
- * "fakesink" in tests). A machine without sound just stays silent: a failing sink is logged for
+ * a timer, to the ringing device chosen in Preferences (zv_ringtone_set_device()), else the default
+ * audio output (autoaudiosink; ZVENO_RINGTONE_SINK names another sink, e.g. "fakesink" in tests). A machine without sound just stays silent: a failing sink is logged for
  * developers, never shown to the user, since the notification and the banner already ring visibly.
  *
  * During a call a second caller gets the call-waiting tone instead: one quiet 440 Hz beep of
- * 300 ms every 3 s (the ITU-T E.180 call-waiting pattern's spirit), on the same output as the call,
- * so it does not drown the conversation the way the full ring would.
+ * 300 ms every 3 s (the ITU-T E.180 call-waiting pattern's spirit), on the same ringing device,
+ * quiet so it does not drown the conversation the way the full ring would.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -29,6 +29,7 @@ struct _ZvRingtone
 
   /* owned */
   GstElement *pipeline;
+  GstDevice  *device;        /* NULL: the default output */
 
   /* borrowed: inside the pipeline */
   GstElement *volume;
@@ -78,6 +79,7 @@ static gboolean
 build (ZvRingtone *self)
 {
   const char *sink = g_getenv ("ZVENO_RINGTONE_SINK");
+  gboolean use_device = self->device != NULL && (sink == NULL || *sink == '\0');
   g_autofree char *description = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GstBus) bus = NULL;
@@ -85,15 +87,28 @@ build (ZvRingtone *self)
   /* Only when it first rings: an app that never rings never starts GStreamer. */
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
-  description = g_strdup_printf ("audiomixer name=mix ! volume name=ring volume=0.5 ! audioconvert ! audioresample ! %s "
+  description = g_strdup_printf ("audiomixer name=mix ! volume name=ring volume=0.5 ! audioconvert ! audioresample name=tail %s%s "
                                  "audiotestsrc is-live=true freq=440 volume=0.25 ! mix. "
                                  "audiotestsrc name=second is-live=true freq=480 volume=0.25 ! mix.",
-                                 sink != NULL && *sink != '\0' ? sink : "autoaudiosink");
+                                 use_device ? "" : "! ",
+                                 use_device ? "" : sink != NULL && *sink != '\0' ? sink : "autoaudiosink");
   self->pipeline = gst_parse_launch (description, &error);
   if (self->pipeline == NULL)
     {
       g_debug ("ringtone: cannot build the pipeline: %s", error->message);
       return FALSE;
+    }
+  if (use_device)
+    {
+      GstElement *output = gst_device_create_element (self->device, NULL);
+      g_autoptr(GstElement) tail = gst_bin_get_by_name (GST_BIN (self->pipeline), "tail");
+
+      if (output == NULL || !gst_bin_add (GST_BIN (self->pipeline), output) || !gst_element_link (tail, output))
+        {
+          g_debug ("ringtone: the ringing device cannot be opened");
+          g_clear_pointer (&self->pipeline, gst_object_unref);
+          return FALSE;
+        }
     }
   self->volume = gst_bin_get_by_name (GST_BIN (self->pipeline), "ring");
   self->second_tone = gst_bin_get_by_name (GST_BIN (self->pipeline), "second");
@@ -126,6 +141,35 @@ start (ZvRingtone *self,
       return;
     }
   self->cadence_id = g_timeout_add (waiting ? WAIT_ON_MS : RING_ON_MS, cadence_cb, self);
+}
+
+/**
+ * zv_ringtone_set_device:
+ * @device: (nullable): an Audio/Sink device (ZvAudioDevices); %NULL: the default output
+ *
+ * Where to ring from the next ring on.
+ */
+void
+zv_ringtone_set_device (ZvRingtone *self,
+                        GstDevice  *device)
+{
+  g_return_if_fail (ZV_IS_RINGTONE (self));
+
+  if (self->device == device)
+    return;
+  /* A ring in progress goes on where it started; the next one is built for the new device. */
+  if (self->cadence_id == 0)
+    {
+      g_clear_handle_id (&self->bus_watch_id, g_source_remove);
+      self->volume = NULL;
+      self->second_tone = NULL;
+      if (self->pipeline != NULL)
+        {
+          gst_element_set_state (self->pipeline, GST_STATE_NULL);
+          g_clear_pointer (&self->pipeline, gst_object_unref);
+        }
+    }
+  g_set_object (&self->device, device);
 }
 
 /**
@@ -188,6 +232,7 @@ zv_ringtone_dispose (GObject *object)
   if (self->pipeline != NULL)
     gst_object_unref (self->pipeline);
   self->pipeline = NULL;
+  g_clear_object (&self->device);
 
   G_OBJECT_CLASS (zv_ringtone_parent_class)->dispose (object);
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "zv-call.h"
+#include "zv-conference.h"
 #include "zv-cli-phone.h"
 #include "zv-error.h"
 #include "zv-json.h"
@@ -42,7 +43,10 @@ static struct {
   gboolean    srtp;
   gboolean    dsp;             /* webrtcdsp on what we send (the played file stands in for a microphone) */
   int         mute_after;
-} opts = { .hold_after = -1, .resume_after = -1, .cancel_after = -1, .transfer_after = -1, .ring = 0, .mute_after = -1 };
+  char       *add;             /* call --add: a second call, merged with the first into a conference */
+  int         merge_after;
+} opts = { .hold_after = -1, .resume_after = -1, .cancel_after = -1, .transfer_after = -1, .ring = 0, .mute_after = -1,
+           .merge_after = 2 };
 
 static const GOptionEntry call_entries[] = {
   { "hold-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_after, N_("Put the other side on hold this many seconds after the answer"), "S" },
@@ -54,6 +58,8 @@ static const GOptionEntry call_entries[] = {
   { "srtp", 0, 0, G_OPTION_ARG_NONE, &opts.srtp, N_("Encrypt the audio (SRTP) even without TLS, and refuse unencrypted calls"), NULL },
   { "dsp", 0, 0, G_OPTION_ARG_NONE, &opts.dsp, N_("Echo cancellation, noise suppression and gain control on the audio sent"), NULL },
   { "mute-after", 0, 0, G_OPTION_ARG_INT, &opts.mute_after, N_("Mute the microphone this many seconds after the answer"), "S" },
+  { "add", 0, 0, G_OPTION_ARG_STRING, &opts.add, N_("Once answered, call this SIP address too, for a three-way conference"), "URI" },
+  { "merge-after", 0, 0, G_OPTION_ARG_INT, &opts.merge_after, N_("Merge the two calls this many seconds after the second answers (default 2)"), "S" },
   { NULL }
 };
 
@@ -102,6 +108,8 @@ typedef struct {
   gboolean      need_registration;
   GPtrArray    *live;          /* ZvCall not ended yet, ours and the ones transfers made */
   ZvCall       *transfer_leg;  /* the second call of an attended transfer */
+  ZvCall       *added;         /* call --add: the second call */
+  ZvConference *conference;    /* the two merged */
   ZvAccount    *account;       /* borrowed: signed in, quality reports go to its server */
   guint         reports_pending;
 } Phone;
@@ -533,8 +541,71 @@ hangup_cb (gpointer user_data)
 {
   Phone *phone = user_data;
 
+  if (phone->conference != NULL)
+    zv_conference_hangup (phone->conference);
   if (phone->call != NULL && zv_call_get_state (phone->call) == ZV_CALL_STATE_ACTIVE)
     zv_call_hangup (phone->call);
+  if (phone->added != NULL && zv_call_get_state (phone->added) != ZV_CALL_STATE_ENDED)
+    zv_call_hangup (phone->added);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_merged_changed (ZvConference *conference,
+                   GParamSpec   *pspec,
+                   gpointer      user_data)
+{
+  printf ("conference: %s\n", zv_conference_is_merged (conference) ? "merged" : "split");
+  fflush (stdout);
+}
+
+static gboolean
+merge_cb (gpointer user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (phone->conference == NULL)
+    {
+      phone->conference = zv_conference_new (phone->call, phone->added);
+      g_signal_connect (phone->conference, "notify::merged", G_CALLBACK (on_merged_changed), phone);
+    }
+  if (!zv_conference_merge (phone->conference, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* call --add: the second call answered; the merge follows --merge-after seconds later. */
+static void
+on_added_state (ZvCall     *added,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  Phone *phone = user_data;
+
+  if (zv_call_get_state (added) == ZV_CALL_STATE_ACTIVE)
+    g_timeout_add_seconds ((guint) MAX (opts.merge_after, 0), merge_cb, phone);
+}
+
+/* The first call stays as it is (not held) while the second rings: its far end hears us alone until
+ * the merge. */
+static gboolean
+add_cb (gpointer user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (phone->call == NULL || zv_call_get_state (phone->call) != ZV_CALL_STATE_ACTIVE)
+    return G_SOURCE_REMOVE;
+  phone->added = zv_call_new_outgoing (phone->sip, opts.add, NULL);
+  zv_call_set_media_files (phone->added, phone->play, NULL, FALSE);
+  watch_call (phone, phone->added);
+  g_signal_connect (phone->added, "notify::state", G_CALLBACK (on_added_state), phone);
+  if (!zv_call_start (phone->added, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  else
+    printf ("adding: %s\n", opts.add);
+  fflush (stdout);
   return G_SOURCE_REMOVE;
 }
 
@@ -630,6 +701,8 @@ script_call (Phone  *phone,
     g_timeout_add_seconds ((guint) opts.mute_after, mute_cb, g_object_ref (call));
   if (opts.hold_after >= 0)
     g_timeout_add_seconds ((guint) opts.hold_after, hold_cb, g_object_ref (call));
+  if (opts.add != NULL && call == phone->call)
+    g_timeout_add (300, add_cb, phone);
   if (opts.transfer_to != NULL && call == phone->call)
     g_timeout_add_seconds (opts.transfer_after >= 0 ? (guint) opts.transfer_after : 1, transfer_cb, phone);
   /* A moment after the answer, as a person would: the far end's audio path is up by then. */
@@ -754,8 +827,10 @@ shutdown_phone (Phone *phone)
       zv_sip_account_shutdown_async (phone->sip, NULL, store_result, &result);
       zv_sip_account_shutdown_finish (phone->sip, wait_for (&result), NULL);
     }
+  g_clear_object (&phone->conference);
   g_clear_object (&phone->call);
   g_clear_object (&phone->transfer_leg);
+  g_clear_object (&phone->added);
   g_clear_pointer (&phone->live, g_ptr_array_unref);
   g_clear_object (&phone->sip);
   g_clear_error (&phone->error);

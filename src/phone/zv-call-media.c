@@ -283,6 +283,40 @@ zv_call_secure_sdp (ZvCall      *self,
   return zv_sdp_add_crypto (sdp, key, offer != NULL && offer->crypto_key != NULL ? offer->crypto_tag : 1);
 }
 
+/**
+ * zv_call_mix_into:
+ * @other: another answered call
+ *
+ * What the far end of @self says is sent to @other's far end too, mixed with our own audio
+ * (zv_media_session_mix_into()). Both calls must be answered.
+ */
+gboolean
+zv_call_mix_into (ZvCall  *self,
+                  ZvCall  *other,
+                  GError **error)
+{
+  g_return_val_if_fail (ZV_IS_CALL (self), FALSE);
+  g_return_val_if_fail (ZV_IS_CALL (other), FALSE);
+
+  if (self->state != ZV_CALL_STATE_ACTIVE || other->state != ZV_CALL_STATE_ACTIVE
+      || self->media == NULL || other->media == NULL)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID, _("Only two answered calls can be merged."));
+      return FALSE;
+    }
+  return zv_media_session_mix_into (self->media, other->media, error);
+}
+
+/* Undoes zv_call_mix_into() both ways for @self: its audio goes to its own far end only. */
+void
+zv_call_unmix (ZvCall *self)
+{
+  g_return_if_fail (ZV_IS_CALL (self));
+
+  if (self->media != NULL)
+    zv_media_session_unmix (self->media);
+}
+
 void
 zv_call_clear_media (ZvCall *self)
 {

@@ -98,6 +98,12 @@ gboolean      zv_call_is_encrypted        (ZvCall        *self);
 void          zv_call_get_stats           (ZvCall        *self,
                                            ZvCallStats   *out);
 
+/* A local conference (ZvConference): what @self hears is also sent on @other. */
+gboolean      zv_call_mix_into            (ZvCall        *self,
+                                           ZvCall        *other,
+                                           GError       **error);
+void          zv_call_unmix               (ZvCall        *self);
+
 /* Sound devices and echo cancellation (ids from ZvAudioDevices, zv_audio_device_get_id()). */
 typedef struct _ZvAudioDevices ZvAudioDevices;
 

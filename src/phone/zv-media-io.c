@@ -128,7 +128,7 @@ device_element (GstDevice  *device,
   return element;
 }
 
-/* device source -> audiomixer -> the sending bin (whose first element is the queue). The mixer,
+/* device source -> audiomixer -> @send_bin (the encoding bin, or webrtcdsp's in front of it). The mixer,
  * with one input at a time, is what lets a new live source join a running stream: an aggregator
  * takes in a pad added late at its own running time (an input-selector would wait for it). */
 gboolean

@@ -1,6 +1,7 @@
 /* zv-media-session-private.h: ZvMediaSession's fields and the helpers its files share
- * (zv-media-session.c: the pipeline; zv-media-dtmf.c: RFC 4733; zv-media-io.c: SRTP, sound devices
- * and webrtcdsp). Never used outside src/phone. */
+ * (zv-media-session.c: the pipeline and its receiving half; zv-media-send.c: the sending half;
+ * zv-media-dtmf.c: RFC 4733; zv-media-io.c: SRTP, sound devices and webrtcdsp; zv-media-mix.c:
+ * conferences). Never used outside src/phone. */
 #pragma once
 
 #include <gst/gst.h>
@@ -81,6 +82,15 @@ struct _ZvMediaSession
   gint64       first_rtp_time;    /* atomic-ish: written once by the streaming thread */
   guint64      packets_received;
   guint64      packets_sent;
+
+  /* A local conference (zv-media-mix.c). */
+  GstElement  *send_head;          /* borrowed: the encoding bin (its first element a queue) */
+  GstElement  *send_source;        /* borrowed: what feeds it: the source bin, or the microphone's mixer */
+  GstElement  *mixer;              /* borrowed: the audiomixer put between them at the first merge */
+  GstElement  *mix_in;             /* borrowed: the other call's audio into the mixer (appsrc bin) */
+  GstElement  *mix_in_src;         /* borrowed: that bin's appsrc */
+  GstElement  *mix_out;            /* borrowed: the tee's branch to an appsink */
+  GstElement  *mix_target;         /* owned, under lock: the other session's mix_in_src */
 };
 
 GstElement        *zv_media_make                   (const char      *factory,
@@ -100,6 +110,11 @@ gboolean           zv_media_session_link_sender    (ZvMediaSession  *self,
                                                     GstElement      *rtpbin,
                                                     GstElement      *rtp_sink,
                                                     GstElement      *rtcp_sink);
+gboolean           zv_media_session_build_sender   (ZvMediaSession  *self,
+                                                    const ZvSdp     *remote,
+                                                    gboolean         hold_file,
+                                                    GError         **error);
+void               zv_media_session_release_play_file (ZvMediaSession *self);
 gboolean           zv_media_session_codec_for_pt   (ZvMediaSession  *self,
                                                     guint            pt,
                                                     ZvCodecChoice   *out);

@@ -68,5 +68,10 @@ gboolean        zv_media_session_set_input_device  (ZvMediaSession *self,
 gboolean        zv_media_session_set_output_device (ZvMediaSession *self,
                                                     GstDevice      *device,
                                                     GError        **error);
+gboolean        zv_media_session_mix_into        (ZvMediaSession  *self,
+                                                  ZvMediaSession  *other,
+                                                  GError         **error);
+void            zv_media_session_unmix           (ZvMediaSession  *self);
+gboolean        zv_media_session_is_mixing       (ZvMediaSession  *self);
 
 G_END_DECLS

@@ -248,15 +248,27 @@ bench_load() {
 # app-startup: the app's first frame and RSS over the client-search cache (when it was built) against
 # an empty libadwaita window, under Xvfb with a keyring (tests/bench/bench-app-startup.py).
 bench_app_startup() {
-  local cache=$DATA/client-cache-$USERS-$CHATS-$MESSAGES-$SEED.db
+  local cache=$DATA/client-cache-$USERS-$CHATS-$MESSAGES-$SEED.db tmp status=0
   header app-startup
   [ -f "$cache" ] || cache=
-  # Without a desktop session libadwaita's settings lookup starts xdg-desktop-portal on the private
-  # bus, and its document portal mounts a FUSE folder in XDG_RUNTIME_DIR that isolate.sh cannot
-  # remove. Both the app and the anchor then read the defaults, as in the UI tests.
-  ADW_DISABLE_PORTAL=1 GTK_USE_PORTAL=0 BENCH_RUNS=${APP_STARTUP_RUNS:-5} xvfb-run -a -s "-screen 0 1280x800x24" "$SOURCE_ROOT/tests/isolate.sh" \
-    "$SOURCE_ROOT/tests/with-keyring.sh" /usr/bin/python3 "$(dirname "$0")/bench-app-startup.py" "$BUILD" \
-    ${cache:+"$cache"} | tee -a "$RESULTS"
+  # A fresh HOME and XDG_* as tests/isolate.sh makes, but cleaned up here: the session bus of
+  # with-keyring.sh can activate xdg-desktop-portal, whose document portal mounts a FUSE folder in
+  # XDG_RUNTIME_DIR that a plain `rm -rf` cannot remove. libadwaita is told not to ask the portal, so
+  # the app and the anchor both read the default settings, as in the UI tests.
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/zveno-bench.XXXXXX")
+  mkdir -p "$tmp/home" "$tmp/config" "$tmp/data" "$tmp/cache" "$tmp/state" "$tmp/runtime"
+  chmod 700 "$tmp/runtime"
+  HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache \
+  XDG_STATE_HOME=$tmp/state XDG_RUNTIME_DIR=$tmp/runtime ZVENO_TEST_TMPDIR=$tmp \
+  ADW_DISABLE_PORTAL=1 GTK_USE_PORTAL=0 BENCH_RUNS=${APP_STARTUP_RUNS:-5} \
+    xvfb-run -a -s "-screen 0 1280x800x24" "$SOURCE_ROOT/tests/with-keyring.sh" \
+    /usr/bin/python3 "$(dirname "$0")/bench-app-startup.py" "$BUILD" ${cache:+"$cache"} | tee -a "$RESULTS" ||
+    status=$?
+  if mountpoint -q "$tmp/runtime/doc" 2>/dev/null; then
+    fusermount -u -z "$tmp/runtime/doc" 2>/dev/null || umount -l "$tmp/runtime/doc" 2>/dev/null || true
+  fi
+  rm -rf "$tmp" || true
+  return "$status"
 }
 
 # app-chat: the time to show a chat of BENCH_CHAT_MESSAGES (100,000) and the RSS growth of scrolling
@@ -318,11 +330,19 @@ bench_call() {
 
 for name in "${NAMES[@]}"; do
     [ "$RUNS" -gt 1 ] && log "run $run of $RUNS: $name"
-    # A subshell each: one benchmark failing is reported and the others still run.
-    if ! (trap stop_server EXIT; ZVENO_BENCH_COMMAND=$(bench_command "$name"); export ZVENO_BENCH_COMMAND
-          run_one "$name"); then
-      failed+=("$name (run $run)")
-    fi
+    # A subshell each: one benchmark failing is reported and the others still run. Not tested by
+    # `if` or `||`: bash would then ignore `set -e` inside it, and a failed step would go unnoticed.
+    set +e
+    (
+      set -e
+      trap stop_server EXIT
+      ZVENO_BENCH_COMMAND=$(bench_command "$name")
+      export ZVENO_BENCH_COMMAND
+      run_one "$name"
+    )
+    status=$?
+    set -e
+    [ "$status" -eq 0 ] || failed+=("$name (run $run)")
   done
 done
 log "results appended to $RESULTS"

@@ -13,8 +13,10 @@
 #include <locale.h>
 #include <string.h>
 
+#include "zv-chat-row.h"
 #include "zv-contacts-page.h"
 #include "zv-events.h"
+#include "zv-format.h"
 #include "zv-notifier.h"
 #include "zv-search-page.h"
 #include "zv-search-result.h"
@@ -581,6 +583,28 @@ test_notifier (Fixture       *f,
   g_assert_cmpuint (zv_notifier_get_unread_total (notifier), ==, 10);
 }
 
+/* Month and weekday names follow the UI language from our catalogue, in every place a date shows
+ * (the C locale, the only one here, would say "Nov" in a Russian UI). */
+static void
+test_dates (void)
+{
+  gboolean ru = g_str_has_prefix (lang (), "ru");
+  g_autoptr(GDateTime) when = g_date_time_new_local (2026, 11, 5, 14, 30, 0);   /* a Thursday */
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 28, 12, 0, 0);
+  g_autofree char *abbreviated = zv_format_date (when, "%-d %b");
+  g_autofree char *full = zv_format_date (when, "%-d %B %Y");
+  g_autofree char *weekday = zv_format_date (when, "%a, %A");
+  g_autofree char *percent = zv_format_date (when, "%%b %b");
+  g_autofree char *chat_list = zv_chat_row_format_time (g_date_time_to_unix (when) * 1000, now);
+
+  g_assert_cmpstr (abbreviated, ==, ru ? "5 нояб." : "5 Nov");
+  g_assert_cmpstr (full, ==, ru ? "5 ноября 2026" : "5 November 2026");
+  g_assert_cmpstr (weekday, ==, ru ? "Чт, Четверг" : "Thu, Thursday");
+  /* An escaped %% stays a percent sign, not a month. */
+  g_assert_cmpstr (percent, ==, ru ? "%b нояб." : "%b Nov");
+  g_assert_cmpstr (chat_list, ==, ru ? "5 нояб." : "5 Nov");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -603,5 +627,6 @@ main (int   argc,
   g_test_add ("/widgets/search", Fixture, NULL, fixture_set_up, test_search, fixture_tear_down);
   g_test_add ("/widgets/search-paging", Fixture, NULL, fixture_set_up, test_search_paging, fixture_tear_down);
   g_test_add ("/widgets/notifier", Fixture, NULL, fixture_set_up, test_notifier, fixture_tear_down);
+  g_test_add_func ("/widgets/dates", test_dates);
   return g_test_run ();
 }

@@ -1,0 +1,243 @@
+"""tests/ui/test-calls-devices.py: sound devices in the app, end to end, with a private PulseAudio
+holding two null sinks (the "Desk Speakers" and the "Headset") and two null sources, a real
+zveno-server and Kamailio, and a headless Zveno (`zveno-cli answer --play`) sending a 1 kHz tone.
+
+Preferences → Sound: the speaker is set to the Desk Speakers and the ringing device to the Headset
+through AT-SPI (the combo rows, by keyboard). A call from the dial pad to the colleague: the tone
+arrives on the Desk Speakers' monitor (recorded with parec, found by Goertzel) and not on the
+Headset's; the in-call sound menu has the Desk Speakers checked; choosing the Headset there moves the
+tone to the Headset's monitor during the call. After Hang Up the call's quality report is in the
+server's call_stats with the call's SIP Call-ID and a MOS. An incoming call then rings (440 + 480 Hz)
+on the Headset, the ringing device, and not on the Desk Speakers. Screenshots of Preferences → Sound
+and the in-call sound menu."""
+
+import importlib.util
+import json
+import math
+import os
+import re
+import sqlite3
+import struct
+import subprocess
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import harness
+
+HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location('test_calls', HERE / 'test-calls.py')
+calls = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(calls)
+ks = calls.ks
+from zvtest import Api, Server, seed  # noqa: E402  (importable once test-calls.py set the path)
+
+TONE_HZ = 1000
+RATE = 16000
+
+
+def start_pulse(tmp):
+    """PulseAudio as this test's own sound server; PULSE_SERVER points the app, parec and pactl at it."""
+    run = os.path.join(tmp, 'pulse')
+    os.makedirs(run, exist_ok=True)
+    socket = os.path.join(run, 'native')
+    env = dict(os.environ, PULSE_RUNTIME_PATH=run, PULSE_STATE_PATH=run, XDG_RUNTIME_DIR=run)
+    proc = subprocess.Popen(['pulseaudio', '--daemonize=no', '--exit-idle-time=-1', '-n',
+                             '-L', f'module-native-protocol-unix socket={socket}',
+                             '-L', 'module-null-sink sink_name=zv_desk sink_properties=device.description=Desk_Speakers',
+                             '-L', 'module-null-sink sink_name=zv_headset sink_properties=device.description=Headset',
+                             '-L', 'module-null-source source_name=zv_mic_desk source_properties=device.description=Desk_Microphone',
+                             '-L', 'module-null-source source_name=zv_mic_headset source_properties=device.description=Headset_Microphone',
+                             '-L', 'module-always-sink'],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    os.environ['PULSE_SERVER'] = f'unix:{socket}'
+    calls.wait_until('PulseAudio answers', lambda: subprocess.run(['pactl', 'info'], capture_output=True).returncode == 0, 10)
+    subprocess.run(['pactl', 'set-default-sink', 'zv_desk'], check=True)
+    return proc
+
+
+def tone_share(sink, freq, seconds):
+    """Share of the power at @freq in what @sink plays for @seconds (its monitor, via parec)."""
+    rec = subprocess.Popen(['parec', '-d', f'{sink}.monitor', '--raw', '--format=s16le', f'--rate={RATE}',
+                            '--channels=1', '--latency-msec=20'], stdout=subprocess.PIPE)
+    time.sleep(seconds)
+    rec.terminate()
+    raw, _ = rec.communicate(timeout=5)
+    samples = struct.unpack(f'<{len(raw) // 2}h', raw[:len(raw) // 2 * 2])
+    if len(samples) < RATE // 10:
+        return 0.0
+    k = 2 * math.cos(2 * math.pi * freq / RATE)
+    s1 = s2 = total = 0.0
+    for x in samples:
+        s0 = x + k * s1 - s2
+        s2, s1 = s1, s0
+        total += x * x
+    power = s1 * s1 + s2 * s2 - k * s1 * s2
+    return (2 * power / (len(samples) * total)) if total > 1e3 * len(samples) / RATE else 0.0
+
+
+def wait_tone(sink, freq, timeout, seconds=1.5):
+    deadline = time.monotonic() + timeout
+    best = 0.0
+    while time.monotonic() < deadline:
+        best = tone_share(sink, freq, seconds)
+        if best > 0.3:
+            return best
+    return best
+
+
+def write_tone(path, seconds):
+    with wave.open(str(path), 'wb') as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(b''.join(struct.pack('<h', int(12000 * math.sin(2 * math.pi * TONE_HZ * i / RATE)))
+                               for i in range(RATE * seconds)))
+
+
+def focus(ui, acc, what, presses=12):
+    """Tabs until @acc has the keyboard focus (GTK 4.8 refuses AT-SPI's grabFocus)."""
+    import pyatspi
+    for _ in range(presses):
+        if ui.has_state(acc, pyatspi.STATE_FOCUSED):
+            return
+        ui.press('Tab')
+        time.sleep(0.15)
+    raise harness.UiTestFailure(f'{what} never gets the keyboard focus')
+
+
+def choose(ui, row_name, item):
+    """Picks @item in the combo row @row_name by keyboard (GTK 4.8's list rows have no AT-SPI action):
+    Return opens its list on the current item, Down moves, Return picks."""
+    row = ui.find('combo box', ui.tr(row_name))
+    for downs in range(1, 5):
+        focus(ui, row, row_name)
+        ui.press('Return')
+        time.sleep(0.4)
+        for _ in range(downs):
+            ui.press('Down')
+            time.sleep(0.1)
+        ui.press('Return')
+        time.sleep(0.4)
+        if item in ui.texts(row):
+            return
+    raise harness.UiTestFailure(f'{row_name} cannot be set to {item}: it shows {ui.texts(row)}')
+
+
+def test(ui):
+    tmp = tempfile.mkdtemp(prefix='zveno-ui-devices-', dir=os.environ.get('ZVENO_TEST_TMPDIR'))
+    db = os.path.join(tmp, 'server.db')
+    ui.check(seed(db, 12, 6, 200, 5).returncode == 0, 'the demo company is seeded')
+    tone = Path(tmp) / 'tone.wav'
+    write_tone(tone, 40)
+    args = type('Args', (), {'source_root': os.environ.get('ZVENO_SOURCE_ROOT', str(HERE.parents[1])),
+                             'build_root': os.environ['ZVENO_BUILD_ROOT']})
+    kh = ks.Harness(args, tmp)
+    sip_port = kh.ports.get(tcp=True)
+    server = Server(db, '--sip-domain', ks.LOOPBACK, '--sip-registrar', f'{ks.LOOPBACK}:{sip_port}')
+    server.start()
+    pulse = None
+    daemon = None
+    phones = []
+    try:
+        pulse = start_pulse(tmp)
+        kh.start_kamailio(Path(db), ks.LOOPBACK, port=sip_port)
+        calls.start_keyring()
+        daemon = calls.start_notification_daemon()
+        api = server.url + '/api/v1'
+        anna = Api(api, 'anna', 'demo')
+        directory = anna.call('GET', '/directory?limit=1000')['entries']
+        b = next(e for e in directory if e['id'] != anna.user['id'] and not e['bot']
+                 and not e['external'] and e['phones']['extension'])
+        b_dir = os.path.join(tmp, 'b')
+        calls.cli_login(b_dir, server.url, b['login'])
+        app_dir = os.path.join(tmp, 'data')
+        os.environ['ZVENO_DATA_DIR'] = app_dir
+        os.environ.pop('ZVENO_RINGTONE_SINK', None)
+        calls.cli_login(app_dir, server.url, 'anna')
+        # The CLI peers play files; they must not take the test's sinks.
+        b_phone = calls.Phone(b_dir, 'answer', '--play', str(tone))
+        phones.append(b_phone)
+        ui.check(b_phone.out.wait(r'^registered: ', 20) is not None, f'B\'s phone registers\n{b_phone.diag()}')
+
+        ui.start()
+        ui.wait_for_window()
+        # ---- Preferences -> Sound ----
+        ui.press('<Control>comma')
+        ui.click(ui.find(None, ui.tr('Sound'), timeout=10))
+        ui.find(None, ui.tr('Echo Cancellation and Noise Suppression'))
+        choose(ui, 'Speaker', 'Desk_Speakers')
+        choose(ui, 'Ringing Device', 'Headset')
+        ui.screenshot('preferences-sound')
+        ui.press('Escape')
+
+        # ---- a call on the chosen speaker ----
+        ui.click(ui.find('page tab', ui.tr('Calls'), timeout=30))
+        ui.wait_for_text(re.compile(re.escape(ui.tr('Ready for calls')) + '.*'), timeout=30)
+        ui.click(ui.find('push button', ui.tr('Dial Pad')))
+        number = ui.find(lambda role: role not in ('push button', 'label'), ui.tr('Number'))
+        ui.set_text(number, b['phones']['extension'])
+        ui.click(ui.find('push button', ui.tr('Call')))
+        ui.check(b_phone.out.wait(r'^answered: ', 15) is not None, f'B answers\n{b_phone.diag()}')
+        desk = wait_tone('zv_desk', TONE_HZ, 10)
+        ui.check(desk > 0.3, f'B\'s tone plays on the chosen speaker (share {desk:.2f})')
+        headset = tone_share('zv_headset', TONE_HZ, 1.0)
+        ui.check(headset < 0.05, f'and not on the other sink (share {headset:.2f})')
+
+        ui.check(b_phone.out.text().count('ended') == 0, f'the call still runs\n{b_phone.diag()}')
+        ui.click(ui.find(None, ui.tr('Sound Devices')))
+        desk_item = ui.find(None, 'Desk_Speakers', timeout=5)
+        ui.check(ui.is_checked(desk_item) or ui.has_state(desk_item, 'pressed'),
+                 'the in-call menu has the call\'s speaker checked')
+        ui.screenshot('in-call-sound-menu')
+        ui.click(ui.find(None, 'Headset'))
+        moved = wait_tone('zv_headset', TONE_HZ, 10)
+        ui.check(moved > 0.3, f'the tone moves to the Headset during the call (share {moved:.2f})')
+        desk = tone_share('zv_desk', TONE_HZ, 1.0)
+        ui.check(desk < 0.05, f'and leaves the Desk Speakers (share {desk:.2f})')
+
+        ui.click(ui.find('push button', ui.tr('Hang Up')))
+        ui.check(b_phone.out.wait(r'^ended: ', 10) is not None, f'the call ends\n{b_phone.diag()}')
+        ui.click(ui.find('push button', ui.tr('Done')))
+
+        # ---- the quality report reached the server ----
+        def report():
+            history = anna.call('GET', '/calls?limit=10')
+            items = history.get('calls', history.get('items', [])) if isinstance(history, dict) else history
+            ids = [c['sip_call_id'] for c in items if c.get('status') == 'answered']
+            if not ids:
+                return None
+            with sqlite3.connect(db) as con:
+                rows = con.execute('SELECT sip_call_id, data FROM call_stats WHERE sip_call_id = ?', (ids[0],)).fetchall()
+            return rows[0] if rows else None
+        row = calls.wait_until('the call\'s quality report in call_stats', report, 15)
+        data = json.loads(row[1])
+        mos = data.get('mos', data.get('stats', {}).get('mos') if isinstance(data.get('stats'), dict) else None)
+        ui.check(mos is not None and float(mos) > 1.0, f'the report carries a MOS: {row[1][:300]}')
+
+        # ---- the ring on the ringing device ----
+        b_phone.stop()
+        caller = calls.Phone(b_dir, 'call', f'sip:anna@{ks.LOOPBACK}', '--duration', '20')
+        phones.append(caller)
+        ui.wait_for_text(re.compile('^' + re.escape(ui.tr('Incoming call from %s').replace('%s', b['name'])) + '$'), timeout=15)
+        ring = wait_tone('zv_headset', 440, 8, seconds=3.2)
+        ui.check(ring > 0.1, f'the ringtone sounds on the ringing device (share of 440 Hz {ring:.2f})')
+        desk = tone_share('zv_desk', 440, 3.2)
+        ui.check(desk < 0.05, f'and not on the speaker (share {desk:.2f})')
+        ui.click(ui.find('push button', ui.tr('Decline')))
+    finally:
+        for p in phones:
+            p.stop()
+        if daemon is not None:
+            daemon.terminate()
+            daemon.wait()
+        server.stop()
+        kh.stop_all()
+        if pulse is not None:
+            pulse.terminate()
+            pulse.wait()
+
+
+if __name__ == '__main__':
+    harness.main(test)
