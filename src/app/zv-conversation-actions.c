@@ -3,8 +3,9 @@
  * save, fetch a thumbnail).
  *
  * Rows activate them with the message id (or a file's id and name) as target. The ones that change a
- * message call the server through ZvMessageAction; the answer updates the row through the store, so
- * nothing here touches a row. Files are downloaded into the cache first (ZvFileDownload).
+ * message call the server through ZvMessageAction; the answer updates the row through the store.
+ * Files are downloaded into the cache first (ZvFileDownload); a fetched thumbnail refreshes the rows
+ * on screen.
  */
 #define G_LOG_DOMAIN "zveno"
 

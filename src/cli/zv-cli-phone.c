@@ -41,6 +41,7 @@ static struct {
   char       *waiting;
   char       *dtmf;            /* call --dtmf: pressed once the call is answered */
   gboolean    srtp;
+  char       *codecs;          /* --codecs: what the account offers and accepts, in order */
   gboolean    dsp;             /* webrtcdsp on what we send (the played file stands in for a microphone) */
   int         mute_after;
   char       *add;             /* call --add: a second call, merged with the first into a conference */
@@ -56,6 +57,7 @@ static const GOptionEntry call_entries[] = {
   { "transfer-after", 0, 0, G_OPTION_ARG_INT, &opts.transfer_after, N_("Transfer this many seconds after the answer (default 1)"), "S" },
   { "attended", 0, 0, G_OPTION_ARG_NONE, &opts.attended, N_("Call the transfer target first (holding this call), then transfer to that call"), NULL },
   { "srtp", 0, 0, G_OPTION_ARG_NONE, &opts.srtp, N_("Encrypt the audio (SRTP) even without TLS, and refuse unencrypted calls"), NULL },
+  { "codecs", 0, 0, G_OPTION_ARG_STRING, &opts.codecs, N_("Audio codecs to offer and accept, preferred first (default: opus,G722,PCMU,PCMA)"), "LIST" },
   { "dsp", 0, 0, G_OPTION_ARG_NONE, &opts.dsp, N_("Echo cancellation, noise suppression and gain control on the audio sent"), NULL },
   { "mute-after", 0, 0, G_OPTION_ARG_INT, &opts.mute_after, N_("Mute the microphone this many seconds after the answer"), "S" },
   { "add", 0, 0, G_OPTION_ARG_STRING, &opts.add, N_("Once answered, call this SIP address too, for a three-way conference"), "URI" },
@@ -70,6 +72,7 @@ static const GOptionEntry answer_entries[] = {
   { "hold-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_after, N_("Put the caller on hold this many seconds after the answer"), "S" },
   { "resume-after", 0, 0, G_OPTION_ARG_INT, &opts.resume_after, N_("Take the caller off hold this many seconds after holding"), "S" },
   { "srtp", 0, 0, G_OPTION_ARG_NONE, &opts.srtp, N_("Encrypt the audio (SRTP) even without TLS, and refuse unencrypted calls"), NULL },
+  { "codecs", 0, 0, G_OPTION_ARG_STRING, &opts.codecs, N_("Audio codecs to offer and accept, preferred first (default: opus,G722,PCMU,PCMA)"), "LIST" },
   { "dsp", 0, 0, G_OPTION_ARG_NONE, &opts.dsp, N_("Echo cancellation, noise suppression and gain control on the audio sent"), NULL },
   { NULL }
 };
@@ -858,6 +861,8 @@ start_phone (Phone          *phone,
     return FALSE;
   if (opts.srtp)
     zv_sip_account_set_srtp_required (phone->sip, TRUE);
+  if (opts.codecs != NULL && !zv_sip_account_set_codecs (phone->sip, opts.codecs, &phone->error))
+    return FALSE;
   /* Tests ask for short registrations to see the refresh happen. */
   if (expires != NULL)
     zv_sip_account_set_expires (phone->sip, (guint) g_ascii_strtoull (expires, NULL, 10));

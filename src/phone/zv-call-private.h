@@ -85,7 +85,8 @@ void         zv_call_set_flag               (ZvCall           *self,
 void         zv_call_notify_prop            (ZvCall           *self,
                                              guint             prop);
 const char  *zv_call_local_address          (ZvCall           *self);
-ZvSdp       *zv_call_parse_body             (const sip_t      *sip,
+ZvSdp       *zv_call_parse_body             (ZvCall           *self,
+                                             const sip_t      *sip,
                                              GError          **error);
 char        *zv_call_build_sdp              (ZvCall           *self,
                                              const ZvSdp      *offer,

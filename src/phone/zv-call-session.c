@@ -157,7 +157,7 @@ zv_call_on_reoffer_response (ZvCall      *self,
         }
       return;
     }
-  answer = zv_call_parse_body (sip, &error);
+  answer = zv_call_parse_body (self, sip, &error);
   if (answer != NULL)
     zv_call_apply_remote (self, answer);
   else if (error != NULL)
@@ -171,7 +171,7 @@ zv_call_on_reinvite (ZvCall      *self,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *body = NULL;
-  ZvSdp *offer = zv_call_parse_body (sip, &error);
+  ZvSdp *offer = zv_call_parse_body (self, sip, &error);
   ZvMediaDirection direction;
 
   if (offer == NULL && error == NULL)
@@ -312,7 +312,7 @@ zv_call_on_ack (ZvCall      *self,
   if (!self->offer_in_200)
     return;
   self->offer_in_200 = FALSE;
-  answer = zv_call_parse_body (sip, &error);
+  answer = zv_call_parse_body (self, sip, &error);
   if (answer == NULL)
     {
       if (error != NULL)

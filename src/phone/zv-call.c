@@ -424,6 +424,23 @@ zv_call_start (ZvCall  *self,
   return TRUE;
 }
 
+/* The Warning of our 488 (RFC 3261 20.43), in English as protocol text is: when no codec matched,
+ * both lists, so the caller's user learns what to change without our logs. */
+static char *
+incoming_refusal_warning (ZvSipAccount *account,
+                          const sip_t  *sip)
+{
+  g_autofree char *offered = NULL;
+  g_autofree char *ours = NULL;
+
+  if (sip != NULL && sip->sip_payload != NULL)
+    offered = zv_sdp_offered_names (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  if (offered == NULL)
+    return g_strdup ("399 zveno \"no usable audio offer\"");
+  ours = zv_codec_list_to_string (zv_sip_account_get_codec_list (account));
+  return g_strdup_printf ("399 zveno \"no common audio format: offered %s; accepted %s\"", offered, ours);
+}
+
 ZvCall *
 zv_call_new_incoming (ZvSipAccount *account,
                       nua_handle_t *nh,
@@ -442,7 +459,8 @@ zv_call_new_incoming (ZvSipAccount *account,
                                         sip->sip_from->a_url->url_user != NULL ? sip->sip_from->a_url->url_user : "",
                                         sip->sip_from->a_url->url_host != NULL ? sip->sip_from->a_url->url_host : "");
   self->remote_sdp = sip != NULL && sip->sip_payload != NULL
-                     ? zv_sdp_parse (sip->sip_payload->pl_data, sip->sip_payload->pl_len, &error)
+                     ? zv_sdp_parse_with (sip->sip_payload->pl_data, sip->sip_payload->pl_len,
+                                          zv_sip_account_get_codec_list (account), &error)
                      : NULL;
   if (self->remote_sdp == NULL || !zv_call_srtp_acceptable (self, self->remote_sdp, &error))
     {
@@ -450,9 +468,10 @@ zv_call_new_incoming (ZvSipAccount *account,
         /* An INVITE without an offer wants ours in the 200; that is a later slice's work. */
         error = g_error_new_literal (ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
                                      _("The caller sent no audio offer."));
+      g_autofree char *warning = incoming_refusal_warning (account, sip);
+
       g_debug ("refusing incoming call: %s", error->message);
-      nua_respond (nh, SIP_488_NOT_ACCEPTABLE,
-                   SIPTAG_WARNING_STR ("399 zveno \"no usable audio offer\""), TAG_END ());
+      nua_respond (nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR (warning), TAG_END ());
       zv_call_finish (self, g_steal_pointer (&error));
       return self;
     }
@@ -560,12 +579,14 @@ zv_call_hangup (ZvCall *self)
 
 /* The SDP in @sip, NULL when there is none (and @error unset) or it is unusable (@error set). */
 ZvSdp *
-zv_call_parse_body (const sip_t  *sip,
+zv_call_parse_body (ZvCall       *self,
+                    const sip_t  *sip,
                     GError      **error)
 {
   if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
     return NULL;
-  return zv_sdp_parse (sip->sip_payload->pl_data, sip->sip_payload->pl_len, error);
+  return zv_sdp_parse_with (sip->sip_payload->pl_data, sip->sip_payload->pl_len,
+                            zv_sip_account_get_codec_list (self->account), error);
 }
 
 void
@@ -598,7 +619,8 @@ zv_call_build_sdp (ZvCall           *self,
   guint port = zv_media_session_get_port (self->media);
 
   if (offer == NULL)
-    return zv_call_secure_sdp (self, zv_sdp_build_offer_full (address, port, self->session_id, self->sdp_version, direction),
+    return zv_call_secure_sdp (self, zv_sdp_build_offer_with (address, port, self->session_id, self->sdp_version, direction,
+                                                              zv_sip_account_get_codec_list (self->account)),
                        NULL);
   return zv_call_secure_sdp (self, zv_sdp_build_answer_full (address, port, self->session_id, self->sdp_version, offer,
                                                      direction),
@@ -637,7 +659,7 @@ on_invite_response (ZvCall      *self,
   if (status > 100 && status < 200 && !self->cancel_sent)
     {
       /* Early media (RFC 3960): the far end's announcement or ring-back plays from now on. */
-      sdp = self->media != NULL && !zv_media_session_is_running (self->media) ? zv_call_parse_body (sip, &error) : NULL;
+      sdp = self->media != NULL && !zv_media_session_is_running (self->media) ? zv_call_parse_body (self, sip, &error) : NULL;
       if (sdp != NULL)
         {
           zv_media_session_set_direction (self->media, ZV_MEDIA_SENDRECV);
@@ -677,11 +699,28 @@ on_invite_response (ZvCall      *self,
     }
   if (status >= 300)
     {
-      zv_call_finish (self, zv_sip_error_from_status (status, phrase));
+      GError *refusal = zv_sip_error_from_status (status, phrase);
+
+      /* A 488's Warning says why (ours names both codec lists): worth more than the status. */
+      if ((status == 488 || status == 606) && sip != NULL && sip->sip_warning != NULL
+          && sip->sip_warning->w_text != NULL)
+        {
+          g_autofree char *status_text = g_strdup (refusal->message);
+          GError *explained;
+
+          if (g_str_has_suffix (status_text, "."))
+            status_text[strlen (status_text) - 1] = '\0';
+          explained = g_error_new (refusal->domain, refusal->code, "%s: %s.", status_text,
+                                   sip->sip_warning->w_text);
+
+          g_error_free (refusal);
+          refusal = explained;
+        }
+      zv_call_finish (self, refusal);
       return;
     }
 
-  sdp = zv_call_parse_body (sip, &error);
+  sdp = zv_call_parse_body (self, sip, &error);
   if (sdp == NULL && error == NULL && self->early_media)
     sdp = NULL;   /* the 200 repeats nothing: the early description stays */
   else if (sdp == NULL && error == NULL)

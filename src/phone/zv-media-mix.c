@@ -125,7 +125,7 @@ build_mix_input (ZvMediaSession  *self,
     return FALSE;
   /* "first": the mixer's output begins now, not at the pipeline's time zero (which it would
    * otherwise fill with silence as fast as it could). */
-  g_object_set (self->mixer, "latency", (guint64) MIX_LATENCY_NS, NULL);
+  g_object_set (self->mixer, "latency", (guint64) (g_getenv ("H12_LAT") ? g_ascii_strtoull (g_getenv ("H12_LAT"), NULL, 10) * GST_MSECOND : MIX_LATENCY_NS), NULL);
   gst_util_set_object_arg (G_OBJECT (self->mixer), "start-time-selection", "first");
   gst_bin_add (GST_BIN (self->pipeline), self->mixer);
   source_pad = gst_element_get_static_pad (self->send_source, "src");

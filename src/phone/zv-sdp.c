@@ -1,9 +1,10 @@
 /* zv-sdp.c: SDP offer/answer for one audio stream.
  *
  * We offer Opus (48 kHz, what sounds best), G.722 (wideband, common on desk phones), then PCMU and
- * PCMA (what every PBX and trunk has), and telephone-event for DTMF. Answering, we take the first
- * codec of the offer that we have, as RFC 3264 asks: the offerer's order is its preference. No
- * common codec, or an SDP sofia's parser refuses, is ZV_SIP_ERROR_NOT_ACCEPTABLE, which the call
+ * PCMA (what every PBX and trunk has), and telephone-event for DTMF; a ZvCodecList narrows and
+ * reorders that (the account's choice). Answering, we take the first codec of the offer that is in
+ * our list, as RFC 3264 asks: the offerer's order is its preference, ours only says what we accept.
+ * No common codec, or an SDP sofia's parser refuses, is ZV_SIP_ERROR_NOT_ACCEPTABLE, which the call
  * answers with 488. */
 #define G_LOG_DOMAIN "zveno-phone"
 
@@ -32,6 +33,85 @@ zv_codec_name (ZvCodec codec)
     case ZV_CODEC_NONE:
     default: return "none";
     }
+}
+
+/* Everything we speak, in the order we prefer it. */
+void
+zv_codec_list_init_default (ZvCodecList *list)
+{
+  *list = (ZvCodecList) { { ZV_CODEC_OPUS, ZV_CODEC_G722, ZV_CODEC_PCMU, ZV_CODEC_PCMA }, 4 };
+}
+
+static gboolean
+codec_list_has (const ZvCodecList *list,
+                ZvCodec            codec)
+{
+  for (guint i = 0; i < list->n_codecs; i++)
+    if (list->codecs[i] == codec)
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * zv_codec_list_parse:
+ * @text: codec names separated by commas, the preferred first ("opus,G722,PCMU,PCMA"); case does
+ *   not matter, and "G.722" is G722
+ *
+ * Returns: whether @text names at least one codec, each one we speak and none twice; @error says
+ * which name is wrong otherwise (ZV_SIP_ERROR_INVALID).
+ */
+gboolean
+zv_codec_list_parse (const char   *text,
+                     ZvCodecList  *list,
+                     GError      **error)
+{
+  g_auto(GStrv) names = g_strsplit (text != NULL ? text : "", ",", -1);
+  ZvCodecList parsed = { { 0 }, 0 };
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *name = g_strstrip (names[i]);
+      ZvCodec codec = ZV_CODEC_NONE;
+
+      if (*name == '\0')
+        continue;
+      for (ZvCodec c = ZV_CODEC_OPUS; c < ZV_CODEC_NONE; c++)
+        if (g_ascii_strcasecmp (name, zv_codec_name (c)) == 0)
+          codec = c;
+      if (g_ascii_strcasecmp (name, "G.722") == 0)
+        codec = ZV_CODEC_G722;
+      if (codec == ZV_CODEC_NONE)
+        {
+          g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID,
+                       _("Unknown audio codec “%s” (known: opus, G722, PCMU, PCMA)."), name);
+          return FALSE;
+        }
+      if (codec_list_has (&parsed, codec))
+        {
+          g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID,
+                       _("The audio codec “%s” is listed twice."), name);
+          return FALSE;
+        }
+      parsed.codecs[parsed.n_codecs++] = codec;
+    }
+  if (parsed.n_codecs == 0)
+    {
+      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID, _("No audio codec was given."));
+      return FALSE;
+    }
+  *list = parsed;
+  return TRUE;
+}
+
+/* "opus,G722": the names zv_codec_list_parse() reads back. */
+char *
+zv_codec_list_to_string (const ZvCodecList *list)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < list->n_codecs; i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", zv_codec_name (list->codecs[i]));
+  return g_string_free (out, FALSE);
 }
 
 void
@@ -190,6 +270,72 @@ zv_sdp_parse (const char  *text,
               gsize        length,
               GError     **error)
 {
+  return zv_sdp_parse_with (text, length, NULL, error);
+}
+
+/* Adds @rm's name to @offered ("PCMU, speex"), once: what a refusal tells the user was on offer. */
+static void
+note_offered (GString            *offered,
+              const sdp_rtpmap_t *rm)
+{
+  g_autofree char *name = rm->rm_encoding != NULL ? g_strdup (rm->rm_encoding)
+                                                  : g_strdup_printf ("%u", rm->rm_pt);
+  g_autofree char *haystack = g_strdup_printf (", %s, ", offered->str);
+  g_autofree char *needle = g_strdup_printf (", %s, ", name);
+
+  if (strstr (haystack, needle) != NULL)
+    return;
+  g_string_append_printf (offered, "%s%s", offered->len > 0 ? ", " : "", name);
+}
+
+/**
+ * zv_sdp_offered_names:
+ *
+ * Returns: (transfer full) (nullable): the codec names of @text's first audio stream ("PCMU,
+ * speex"), telephone-event left out, for the Warning of a 488 (plain ASCII, no quotes); NULL when
+ * @text cannot be read.
+ */
+char *
+zv_sdp_offered_names (const char *text,
+                      gsize       length)
+{
+  g_autoptr(GString) offered = g_string_new (NULL);
+  sdp_parser_t *parser;
+  sdp_session_t *session;
+
+  if (text == NULL || length == 0 || !sdp_text_is_sane (text, length))
+    return NULL;
+  parser = sdp_parse (NULL, text, (issize_t) length, sdp_f_strict);
+  session = sdp_session (parser);
+  for (const sdp_media_t *m = session != NULL ? session->sdp_media : NULL; m != NULL; m = m->m_next)
+    if (m->m_type == sdp_media_audio)
+      {
+        for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next)
+          if (rm->rm_encoding == NULL || g_ascii_strcasecmp (rm->rm_encoding, "telephone-event") != 0)
+            note_offered (offered, rm);
+        break;
+      }
+  sdp_parser_free (parser);
+  for (char *p = offered->str; *p != '\0'; p++)
+    if (!g_ascii_isprint (*p) || *p == '"' || *p == '\\')
+      *p = '_';
+  return offered->len > 0 ? g_strdup (offered->str) : NULL;
+}
+
+/**
+ * zv_sdp_parse_with:
+ * @codecs: (nullable): the codecs we accept; NULL for all we speak
+ *
+ * The first audio stream of @text, with the first codec in it that is in @codecs.
+ */
+ZvSdp *
+zv_sdp_parse_with (const char         *text,
+                   gsize               length,
+                   const ZvCodecList  *codecs,
+                   GError            **error)
+{
+  ZvCodecList all;
+  g_autoptr(GString) offered = g_string_new (NULL);
   sdp_parser_t *parser;
   sdp_session_t *session;
   g_autoptr(ZvSdp) sdp = NULL;
@@ -235,6 +381,11 @@ zv_sdp_parse (const char  *text,
       return NULL;
     }
 
+  if (codecs == NULL)
+    {
+      zv_codec_list_init_default (&all);
+      codecs = &all;
+    }
   sdp = g_new0 (ZvSdp, 1);
   sdp->address = g_strdup (connection->c_address);
   sdp->port = audio->m_rejected ? 0 : (guint) audio->m_port;
@@ -255,15 +406,27 @@ zv_sdp_parse (const char  *text,
             sdp->dtmf_payload = rm->rm_pt;
           continue;
         }
-      if (sdp->codec.codec == ZV_CODEC_NONE && codec_from_rtpmap (rm, &choice))
+      note_offered (offered, rm);
+      if (sdp->codec.codec == ZV_CODEC_NONE && codec_from_rtpmap (rm, &choice)
+          && codec_list_has (codecs, choice.codec))
         sdp->codec = choice;
     }
   sdp_parser_free (parser);
 
-  if (sdp->codec.codec == ZV_CODEC_NONE || sdp->port == 0)
+  if (sdp->port == 0)
     {
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
-                           _("The other side offered none of our audio formats (Opus, G.722, PCMU, PCMA)."));
+                           _("The other side refused the audio stream."));
+      return NULL;
+    }
+  if (sdp->codec.codec == ZV_CODEC_NONE)
+    {
+      g_autofree char *ours = zv_codec_list_to_string (codecs);
+
+      /* Both lists in the message: whoever reads it can see which side to reconfigure. */
+      g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_NOT_ACCEPTABLE,
+                   _("No common audio format: the other side offered %s; we accept %s."),
+                   offered->len > 0 ? offered->str : _("nothing"), ours);
       return NULL;
     }
   return g_steal_pointer (&sdp);
@@ -327,25 +490,75 @@ zv_sdp_build_offer_full (const char       *local_address,
                          guint             version,
                          ZvMediaDirection  direction)
 {
-  return g_strdup_printf ("v=0\r\n"
+  return zv_sdp_build_offer_with (local_address, rtp_port, session_id, version, direction, NULL);
+}
+
+/* The payload type our offers give @codec: the static ones of RFC 3551, 111 for Opus as is usual. */
+static guint
+offer_payload_type (ZvCodec codec)
+{
+  switch (codec)
+    {
+    case ZV_CODEC_OPUS: return OPUS_PT;
+    case ZV_CODEC_G722: return 9;
+    case ZV_CODEC_PCMU: return 0;
+    case ZV_CODEC_PCMA: return 8;
+    case ZV_CODEC_NONE:
+    default: g_return_val_if_reached (0);
+    }
+}
+
+/**
+ * zv_sdp_build_offer_with:
+ * @codecs: (nullable): what to offer, in this order; NULL for all we speak
+ *
+ * Our offer: @codecs with the payload types zv_sdp_offered_codec() reads back, then
+ * telephone-event.
+ */
+char *
+zv_sdp_build_offer_with (const char        *local_address,
+                         guint              rtp_port,
+                         guint64            session_id,
+                         guint              version,
+                         ZvMediaDirection   direction,
+                         const ZvCodecList *codecs)
+{
+  GString *sdp = g_string_new (NULL);
+  ZvCodecList all;
+
+  if (codecs == NULL || codecs->n_codecs == 0)
+    {
+      zv_codec_list_init_default (&all);
+      codecs = &all;
+    }
+  g_string_append_printf (sdp,
+                          "v=0\r\n"
                           "o=zveno %" G_GUINT64_FORMAT " %u IN %s %s\r\n"
                           "s=Zveno\r\n"
                           "c=IN %s %s\r\n"
                           "t=0 0\r\n"
-                          "m=audio %u RTP/AVP %d 9 0 8 %d\r\n"
-                          "a=rtpmap:%d opus/48000/2\r\n"
-                          "a=fmtp:%d useinbandfec=1\r\n"
-                          "a=rtpmap:9 G722/8000\r\n"
-                          "a=rtpmap:0 PCMU/8000\r\n"
-                          "a=rtpmap:8 PCMA/8000\r\n"
+                          "m=audio %u RTP/AVP",
+                          session_id, version, ip_version (local_address), local_address,
+                          ip_version (local_address), local_address, rtp_port);
+  for (guint i = 0; i < codecs->n_codecs; i++)
+    g_string_append_printf (sdp, " %u", offer_payload_type (codecs->codecs[i]));
+  g_string_append_printf (sdp, " %d\r\n", DTMF_PT);
+  for (guint i = 0; i < codecs->n_codecs; i++)
+    {
+      guint pt = offer_payload_type (codecs->codecs[i]);
+
+      if (codecs->codecs[i] == ZV_CODEC_OPUS)
+        g_string_append_printf (sdp, "a=rtpmap:%u opus/48000/2\r\na=fmtp:%u useinbandfec=1\r\n", pt, pt);
+      else
+        g_string_append_printf (sdp, "a=rtpmap:%u %s/8000\r\n", pt, zv_codec_name (codecs->codecs[i]));
+    }
+  g_string_append_printf (sdp,
                           "a=rtpmap:%d telephone-event/8000\r\n"
                           "a=fmtp:%d 0-15\r\n"
                           "a=ptime:20\r\n"
                           "a=%s\r\n",
-                          session_id, version, ip_version (local_address), local_address,
-                          ip_version (local_address), local_address,
-                          rtp_port, OPUS_PT, DTMF_PT, OPUS_PT, OPUS_PT, DTMF_PT, DTMF_PT,
-                          zv_media_direction_attribute (direction));
+                          DTMF_PT, DTMF_PT, zv_media_direction_attribute (direction));
+  return g_string_free (sdp, FALSE);
 }
 
 /* The direction that mirrors the offer's (RFC 3264 6.1): what a phone not on hold answers. */

@@ -32,6 +32,13 @@ typedef struct {
   guint     channels;
 } ZvCodecChoice;
 
+/* An ordered list of codecs (zv_sip_account_set_codecs()): our offers list these in this order,
+ * and an offer or answer with none of them is refused. */
+typedef struct {
+  ZvCodec  codecs[ZV_CODEC_NONE];
+  guint    n_codecs;
+} ZvCodecList;
+
 typedef struct {
   char          *address;        /* where to send RTP */
   guint          port;           /* 0: the stream is refused */
@@ -46,6 +53,23 @@ typedef struct {
 } ZvSdp;
 
 const char *zv_codec_name        (ZvCodec        codec);
+void        zv_codec_list_init_default (ZvCodecList       *list);
+gboolean    zv_codec_list_parse        (const char        *text,
+                                        ZvCodecList       *list,
+                                        GError           **error);
+char       *zv_codec_list_to_string    (const ZvCodecList *list);
+ZvSdp      *zv_sdp_parse_with    (const char        *text,
+                                  gsize              length,
+                                  const ZvCodecList *codecs,
+                                  GError           **error);
+char       *zv_sdp_offered_names (const char        *text,
+                                  gsize              length);
+char       *zv_sdp_build_offer_with  (const char        *local_address,
+                                      guint              rtp_port,
+                                      guint64            session_id,
+                                      guint              version,
+                                      ZvMediaDirection   direction,
+                                      const ZvCodecList *codecs);
 ZvSdp      *zv_sdp_parse         (const char    *text,
                                   gsize          length,
                                   GError       **error);

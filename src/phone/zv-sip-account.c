@@ -52,6 +52,7 @@ struct _ZvSipAccount
   GObject       parent_instance;
 
   gboolean      srtp_required;   /* policy: calls must be encrypted (SRTP) even without TLS */
+  ZvCodecList   codecs;          /* what our calls offer, in order, and all they accept */
 
   /* owned */
   char         *aor;             /* sip:user@domain */
@@ -566,6 +567,7 @@ zv_sip_account_init (ZvSipAccount *self)
   self->session_expires = SESSION_EXPIRES_SECONDS;
   self->min_se = SESSION_MIN_SE_SECONDS;
   self->calls = g_ptr_array_new_with_free_func (g_object_unref);
+  zv_codec_list_init_default (&self->codecs);
 }
 
 static gpointer
@@ -1033,6 +1035,44 @@ zv_sip_account_set_srtp_required (ZvSipAccount *self,
 {
   g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
   self->srtp_required = required;
+}
+
+/**
+ * zv_sip_account_set_codecs:
+ * @codecs: codec names, preferred first ("opus,G722,PCMU,PCMA"); NULL for all we speak
+ *
+ * The audio codecs of this account's calls from now on: offers list only these, in this order;
+ * answering, the offer's first codec that is in the list wins (the offerer's preference, RFC 3264),
+ * and an offer with none of them is refused with 488.
+ *
+ * Returns: FALSE, with ZV_SIP_ERROR_INVALID, for an unknown name; the list is then unchanged.
+ */
+gboolean
+zv_sip_account_set_codecs (ZvSipAccount  *self,
+                           const char    *codecs,
+                           GError       **error)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), FALSE);
+  if (codecs == NULL)
+    {
+      zv_codec_list_init_default (&self->codecs);
+      return TRUE;
+    }
+  return zv_codec_list_parse (codecs, &self->codecs, error);
+}
+
+/* Returns: (transfer full): the codec list as zv_sip_account_set_codecs() reads it. */
+char *
+zv_sip_account_dup_codecs (ZvSipAccount *self)
+{
+  g_return_val_if_fail (ZV_IS_SIP_ACCOUNT (self), NULL);
+  return zv_codec_list_to_string (&self->codecs);
+}
+
+const ZvCodecList *
+zv_sip_account_get_codec_list (ZvSipAccount *self)
+{
+  return &self->codecs;
 }
 
 gboolean

@@ -82,5 +82,9 @@ gboolean       zv_sip_account_shutdown_finish      (ZvSipAccount   *self,
 void           zv_sip_account_set_srtp_required    (ZvSipAccount   *self,
                                                     gboolean        required);
 gboolean       zv_sip_account_get_srtp_required    (ZvSipAccount   *self);
+gboolean       zv_sip_account_set_codecs           (ZvSipAccount   *self,
+                                                    const char     *codecs,
+                                                    GError        **error);
+char          *zv_sip_account_dup_codecs           (ZvSipAccount   *self);
 
 G_END_DECLS

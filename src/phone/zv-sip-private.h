@@ -5,6 +5,7 @@
 
 #include "zv-sip-account.h"
 #include "zv-call.h"
+#include "zv-sdp.h"
 
 /* sofia-sip's typed "magic" pointers: the stack hands them back on every event. */
 #define SU_ROOT_MAGIC_T ZvSipAccount
@@ -24,6 +25,7 @@ void        zv_sip_account_add_call       (ZvSipAccount  *self,
                                            ZvCall        *call);
 void        zv_sip_account_remove_call    (ZvSipAccount  *self,
                                            ZvCall        *call);
+const ZvCodecList *zv_sip_account_get_codec_list (ZvSipAccount *self);
 void        zv_sip_account_authenticate   (ZvSipAccount  *self,
                                            nua_handle_t  *nh,
                                            const sip_t   *sip);

@@ -47,13 +47,20 @@ def start_pulse(tmp):
                              '-L', f'module-native-protocol-unix socket={socket}',
                              '-L', 'module-null-sink sink_name=zv_desk sink_properties=device.description=Desk_Speakers',
                              '-L', 'module-null-sink sink_name=zv_headset sink_properties=device.description=Headset',
-                             '-L', 'module-null-source source_name=zv_mic_desk source_properties=device.description=Desk_Microphone',
-                             '-L', 'module-null-source source_name=zv_mic_headset source_properties=device.description=Headset_Microphone',
+                             # module-null-source takes description=, not source_properties= (PulseAudio
+                             # skips a module whose arguments it rejects and starts without it).
+                             '-L', 'module-null-source source_name=zv_mic_desk description=Desk_Microphone',
+                             '-L', 'module-null-source source_name=zv_mic_headset description=Headset_Microphone',
                              '-L', 'module-always-sink'],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     os.environ['PULSE_SERVER'] = f'unix:{socket}'
     calls.wait_until('PulseAudio answers', lambda: subprocess.run(['pactl', 'info'], capture_output=True).returncode == 0, 10)
     subprocess.run(['pactl', 'set-default-sink', 'zv_desk'], check=True)
+    names = subprocess.run(['pactl', 'list', 'short', 'sinks'], capture_output=True, text=True, check=True).stdout + \
+        subprocess.run(['pactl', 'list', 'short', 'sources'], capture_output=True, text=True, check=True).stdout
+    missing = [n for n in ('zv_desk', 'zv_headset', 'zv_mic_desk', 'zv_mic_headset') if n not in names.split()]
+    if missing:
+        raise harness.UiTestFailure(f'PulseAudio started without {missing}:\n{names}')
     return proc
 
 
@@ -105,6 +112,24 @@ def focus(ui, acc, what, presses=12):
         ui.press('Tab')
         time.sleep(0.15)
     raise harness.UiTestFailure(f'{what} never gets the keyboard focus')
+
+
+def offered(ui, row_name, expected):
+    """The items the combo row @row_name lists in its popover (opened by keyboard, closed with Escape),
+    waiting until every name in @expected shows."""
+    row = ui.find('combo box', ui.tr(row_name))
+    focus(ui, row, row_name)
+    ui.press('Return')
+    try:
+        for name in expected:
+            try:
+                ui.find(None, name, timeout=5)
+            except harness.UiTestFailure:
+                break
+        return ui.texts(roles={'label', 'list item'})
+    finally:
+        ui.press('Escape')
+        time.sleep(0.4)
 
 
 def choose(ui, row_name, item):
@@ -167,6 +192,11 @@ def test(ui):
         ui.press('<Control>comma')
         ui.click(ui.find(None, ui.tr('Sound'), timeout=10))
         ui.find(None, ui.tr('Echo Cancellation and Noise Suppression'))
+        mics = offered(ui, 'Microphone', ['Desk_Microphone', 'Headset_Microphone'])
+        ui.check('Desk_Microphone' in mics and 'Headset_Microphone' in mics and ui.tr('System default') in mics,
+                 f'the Microphone chooser offers the system default and both microphones: {mics}')
+        ui.check(not any('Desk_Speakers' in m or 'Headset' == m for m in mics),
+                 f'and no speaker or speaker monitor: {mics}')
         choose(ui, 'Speaker', 'Desk_Speakers')
         choose(ui, 'Ringing Device', 'Headset')
         ui.screenshot('preferences-sound')
