@@ -234,10 +234,11 @@ test_switch_input (void)
   g_assert_true (zv_media_session_set_input_device (a, mic_a, &error));
   zv_media_session_set_record_file (b, rec);
   start_pair (a, b);
-  zv_test_run_loop (2.0);
+  /* 3 s each: PulseAudio's start-up buffering under a loaded CI machine took up to 1.4 s. */
+  zv_test_run_loop (3.0);
   g_assert_true (zv_media_session_set_input_device (a, mic_b, &error));
   g_assert_no_error (error);
-  zv_test_run_loop (2.0);
+  zv_test_run_loop (3.0);
   zv_media_session_stop (a);
   zv_media_session_stop (b);
   stop_pipeline (tone_a);
