@@ -88,7 +88,7 @@ def wait_tone(sink, freq, timeout, seconds=1.5):
     deadline = time.monotonic() + timeout
     best = 0.0
     while time.monotonic() < deadline:
-        best = tone_share(sink, freq, seconds)
+        best = max(best, tone_share(sink, freq, seconds))
         if best > 0.3:
             return best
     return best
