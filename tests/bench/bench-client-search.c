@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "bench-out.h"
+#include "zv-message.h"
 #include "zv-store-search.h"
 #include "zv-store.h"
 
@@ -141,6 +142,45 @@ build_cache (const char *server_db, const char *cache, GError **error)
   fprintf (stderr, "\n");
   printf ("cache built: %" G_GINT64_FORMAT " messages with FTS triggers in %.1f s (%.0f msgs/s, %u-row transactions)\n",
           max_id, (now_ms () - start) / 1000.0, (double) max_id * 1000.0 / (now_ms () - start), CHUNK);
+  return TRUE;
+}
+
+/* Others' read markers, as the sync stores them: the message list computes ZvMessage:read from them
+ * for every row, so paging is measured with them present (a cache built before markers were
+ * cached gets them here). */
+static gboolean
+add_read_markers (const char *server_db, const char *cache, GError **error)
+{
+  g_autoptr(ZvStore) store = zv_store_open (cache, error);   /* brings an older cache's schema up to date */
+  g_autoptr(ZvDb) db = NULL;
+  sqlite3_stmt *stmt;
+  gint64 present;
+  int copied;
+
+  if (store == NULL)
+    return FALSE;
+  zv_store_close (store);
+  db = zv_db_open (cache, ZV_DB_OPEN_READ_WRITE, error);
+  if (db == NULL || (stmt = zv_db_prepare (db, "SELECT count(*) FROM read_markers", error)) == NULL ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  present = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (present > 0)
+    return TRUE;
+  stmt = zv_db_prepare (db, "ATTACH ?1 AS s", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, server_db, -1, SQLITE_TRANSIENT);
+  if (!zv_db_step_done (db, stmt, error) || !zv_db_begin (db, error) ||
+      !zv_db_exec (db, "INSERT INTO read_markers (chat_id, user_id, message_id) "
+                       "SELECT chat_id, user_id, message_id FROM s.read_markers WHERE chat_id IN (SELECT id FROM chats)",
+                   error))
+    return FALSE;
+  copied = sqlite3_changes (zv_db_handle (db));
+  if (!zv_db_commit (db, error) || !zv_db_exec (db, "DETACH s", error))
+    return FALSE;
+  printf ("read markers copied into the cache: %d\n", copied);
   return TRUE;
 }
 
@@ -332,7 +372,8 @@ bench_search (Bench *b, guint iterations, GError **error)
 }
 
 /* The message list scrolling up: 50 older messages before a cursor, at random places in the history
- * of the chat that @pick_sql chooses. */
+ * of the chat that @pick_sql chooses, with ZvMessageList's own query (sender's name joined, "read by
+ * others" from read_markers). */
 static gboolean
 bench_paging (Bench *b, const char *pick_sql, guint iterations, GError **error)
 {
@@ -365,17 +406,18 @@ bench_paging (Bench *b, const char *pick_sql, guint iterations, GError **error)
       double start = now_ms (), t;
       guint n = 0;
 
-      stmt = zv_db_prepare (b->db, "SELECT id, sender_id, client_id, text, reply_to, created_at, edited_at, deleted, "
-                                   "state, attachments, reactions FROM messages WHERE chat_id = ?1 AND id < ?2 "
-                                   "ORDER BY id DESC LIMIT 50", error);
+      stmt = zv_db_prepare (b->db, ZV_MESSAGE_SELECT "WHERE m.chat_id = ?1 AND m.id >= ?2 AND m.id < ?3 "
+                                   "ORDER BY m.id DESC LIMIT ?4", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, chat);
-      sqlite3_bind_int64 (stmt, 2, before);
+      sqlite3_bind_int64 (stmt, 2, 0);
+      sqlite3_bind_int64 (stmt, 3, before);
+      sqlite3_bind_int (stmt, 4, 50);
       while (sqlite3_step (stmt) == SQLITE_ROW)
         {
           /* Read every column, as the list's row objects do. */
-          for (int c = 0; c < 11; c++)
+          for (int c = 0; c < sqlite3_column_count (stmt); c++)
             (void) sqlite3_column_text (stmt, c);
           n++;
         }
@@ -434,6 +476,11 @@ main (int argc, char **argv)
           g_printerr ("bench-client-search: building the cache: %s\n", error->message);
           return 1;
         }
+    }
+  if (server_db != NULL && !add_read_markers (server_db, cache, &error))
+    {
+      g_printerr ("bench-client-search: read markers: %s\n", error->message);
+      return 1;
     }
 
   /* The main thread's connection in the app is a read-only one like this. */

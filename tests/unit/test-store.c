@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "zv-message.h"
 #include "zv-store.h"
 
 typedef struct {
@@ -266,6 +267,43 @@ test_doctor (Fixture       *f,
   }
 }
 
+/* The statements run once per synced message or per row of the message list must search an index:
+ * a scan there turns a sync into O(messages²) (migration 3 dropped the client-id index the sync's
+ * own-message lookup used, and a 100,000-message sync ran 4.6 times slower until migration 6). */
+static void
+test_query_plans (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *hot[] = {
+    "DELETE FROM messages WHERE client_id = ?1 AND state != 'sent'",                    /* zv-sync.c */
+    "DELETE FROM messages WHERE sender_id = ?1 AND client_id = ?2 AND id != ?3",        /* zv-sync.c */
+    "UPDATE messages SET state = 'failed' WHERE client_id = ?1 AND state = 'pending'", /* zv-outbox.c */
+    "UPDATE messages SET attachments = ?2 WHERE client_id = ?1 AND state <> 'sent'",   /* zv-outbox.c */
+    "DELETE FROM outbox WHERE client_id = ?1",
+    "SELECT count(*) FROM messages m WHERE m.chat_id = ?1 AND m.id > ?2 AND m.sender_id != ?3 AND m.deleted = 0",
+    ZV_MESSAGE_SELECT "WHERE m.chat_id = ?1 AND m.id >= ?2 AND m.id < ?3 ORDER BY m.id DESC LIMIT ?4",
+  };
+  sqlite3 *db = zv_db_handle (zv_store_get_reader (f->store));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (hot); i++)
+    {
+      g_autofree char *sql = g_strconcat ("EXPLAIN QUERY PLAN ", hot[i], NULL);
+      g_autoptr(GString) plan = g_string_new (NULL);
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+      sqlite3_finalize (stmt);
+      g_test_message ("%s\n%s", hot[i], plan->str);
+      /* "SCAN t USING INDEX i" walks the whole index; "SEARCH" seeks. The subquery's line too. */
+      g_assert_null (strstr (plan->str, "SCAN "));
+      g_assert_nonnull (strstr (plan->str, "SEARCH "));
+      if (strstr (hot[i], "read_markers") != NULL)
+        g_assert_nonnull (strstr (plan->str, "read_markers_message_idx"));
+    }
+}
+
 static void
 test_db_migrations (void)
 {
@@ -301,6 +339,7 @@ main (int   argc,
   g_test_add ("/store/write-and-notify", Fixture, NULL, fixture_set_up, test_write_and_notify, fixture_tear_down);
   g_test_add ("/store/failed-write-rolls-back", Fixture, NULL, fixture_set_up, test_failed_write_rolls_back, fixture_tear_down);
   g_test_add ("/store/reopen-and-version", Fixture, NULL, fixture_set_up, test_reopen_and_version, fixture_tear_down);
+  g_test_add ("/store/query-plans", Fixture, NULL, fixture_set_up, test_query_plans, fixture_tear_down);
   g_test_add ("/store/doctor", Fixture, NULL, fixture_set_up, test_doctor, fixture_tear_down);
   return g_test_run ();
 }
