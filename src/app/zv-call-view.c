@@ -58,6 +58,7 @@ struct _ZvCallView
   GtkButton     *save_button;
   GtkLabel      *notes_status;
   GtkWidget     *held_box;
+  GtkWidget     *merge_button;
   GtkLabel      *held_name_label;
   GtkLabel      *held_state_label;
   GtkButton     *add_call_button;
@@ -95,12 +96,50 @@ format_duration (gint64 seconds)
   return g_strdup_printf ("%02d:%02d", (int) (seconds / 60), (int) (seconds % 60));
 }
 
+static const char *call_display_name (ZvCall *call);
+
+/* A conference: "Conference" and both names instead of one peer. */
+static gboolean
+update_conference_peer (ZvCallView *self)
+{
+  ZvConference *conference = self->phone != NULL ? zv_phone_get_conference (self->phone) : NULL;
+  g_autofree char *names = NULL;
+  ZvCall *first, *second;
+
+  if (conference == NULL)
+    return FALSE;
+  first = zv_conference_get_call (conference, 0);
+  second = zv_conference_get_call (conference, 1);
+
+  /* In the order they were answered: the one we were talking to first comes first. */
+  if (zv_phone_call_get_answered_at (second) < zv_phone_call_get_answered_at (first))
+    {
+      ZvCall *swap = first;
+
+      first = second;
+      second = swap;
+    }
+  /* Translators: the two other people in a three-way conference call. */
+  names = g_strdup_printf (_("%s and %s"), call_display_name (first), call_display_name (second));
+  gtk_label_set_label (self->name_label, _("Conference"));
+  gtk_label_set_label (self->detail_label, names);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_label), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->number_label), FALSE);
+  adw_avatar_set_text (self->avatar, "");
+  adw_avatar_set_show_initials (self->avatar, FALSE);
+  adw_avatar_set_icon_name (self->avatar, "system-users-symbolic");
+  return TRUE;
+}
+
 static void
 update_peer (ZvCallView *self)
 {
   const char *name, *detail, *number;
 
   if (self->call == NULL)
+    return;
+  adw_avatar_set_icon_name (self->avatar, NULL);
+  if (update_conference_peer (self))
     return;
   name = zv_phone_call_get_name (self->call);
   detail = zv_phone_call_get_detail (self->call);
@@ -235,12 +274,19 @@ static void
 hold_toggled_cb (ZvCallView *self)
 {
   g_autoptr(GError) error = NULL;
-  gboolean hold;
+  ZvConference *conference;
+  gboolean hold, done;
 
   if (self->syncing || self->call == NULL)
     return;
   hold = gtk_toggle_button_get_active (self->hold_button);
-  if (!(hold ? zv_call_hold (self->call, &error) : zv_call_resume (self->call, &error)))
+  conference = self->phone != NULL ? zv_phone_get_conference (self->phone) : NULL;
+  /* In a conference Hold holds both far ends. */
+  if (conference != NULL)
+    done = hold ? zv_conference_hold (conference, &error) : zv_conference_resume (conference, &error);
+  else
+    done = hold ? zv_call_hold (self->call, &error) : zv_call_resume (self->call, &error);
+  if (!done)
     {
       show_control_error (self, error);
       update_controls (self);
@@ -335,9 +381,18 @@ update_held (ZvCallView *self)
   ZvCall *held = self->phone != NULL ? zv_phone_get_held_call (self->phone) : NULL;
   gboolean other = held != NULL && self->call != NULL && self->call == zv_phone_get_call (self->phone)
                    && zv_call_get_state (self->call) == ZV_CALL_STATE_ACTIVE;
+  gboolean conference = self->phone != NULL && zv_phone_get_conference (self->phone) != NULL;
 
+  /* Merged, the second call is part of the one shown, not a held row. */
+  if (conference)
+    {
+      held = NULL;
+      other = FALSE;
+    }
   gtk_widget_set_visible (self->held_box, held != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->add_call_button), held == NULL);
+  gtk_widget_set_visible (self->merge_button, other && zv_call_get_state (held) == ZV_CALL_STATE_ACTIVE);
+  gtk_widget_set_visible (GTK_WIDGET (self->add_call_button), held == NULL && !conference);
+  gtk_widget_set_visible (GTK_WIDGET (self->transfer_button), !conference);
   gtk_widget_set_visible (GTK_WIDGET (self->transfer_other_button), other);
   gtk_widget_set_visible (GTK_WIDGET (self->transfer_or_label), other);
   if (held == NULL)
@@ -382,6 +437,25 @@ resume_clicked_cb (ZvCallView *self)
     return;
   if (!zv_phone_swap (self->phone, &error))
     show_control_error (self, error);
+}
+
+static void
+merge_clicked_cb (ZvCallView *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->phone == NULL)
+    return;
+  if (!zv_phone_merge (self->phone, &error))
+    show_control_error (self, error);
+}
+
+static void
+conference_changed_cb (ZvCallView *self)
+{
+  update_peer (self);
+  update_held (self);
+  update_controls (self);
 }
 
 static void
@@ -750,6 +824,7 @@ zv_call_view_class_init (ZvCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, control_error);
   gtk_widget_class_bind_template_callback (widget_class, mute_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, hold_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, merge_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, transfer_cb);
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, hangup_button);
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, notes_box);
@@ -760,6 +835,7 @@ zv_call_view_class_init (ZvCallViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, done_clicked_cb);
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, held_box);
+  gtk_widget_class_bind_template_child (widget_class, ZvCallView, merge_button);
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, held_name_label);
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, held_state_label);
   gtk_widget_class_bind_template_child (widget_class, ZvCallView, add_call_button);
@@ -785,6 +861,7 @@ zv_call_view_init (ZvCallView *self)
   g_signal_group_connect_swapped (self->phone_signals, "call-ended", G_CALLBACK (call_ended_cb), self);
   g_signal_group_connect_swapped (self->phone_signals, "peer-changed", G_CALLBACK (peer_changed_cb), self);
   g_signal_group_connect_swapped (self->phone_signals, "notify::held-call", G_CALLBACK (held_changed_cb), self);
+  g_signal_group_connect_swapped (self->phone_signals, "notify::conference", G_CALLBACK (conference_changed_cb), self);
   g_signal_group_connect_swapped (self->phone_signals, "audio-device-lost", G_CALLBACK (audio_device_lost_cb), self);
   self->call_signals = g_signal_group_new (ZV_TYPE_CALL);
   g_signal_group_connect_swapped (self->call_signals, "notify::state", G_CALLBACK (call_state_cb), self);

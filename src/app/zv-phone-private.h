@@ -23,6 +23,7 @@ struct _ZvPhone
   ZvCall         *call;            /* the call in the foreground (outgoing, or an answered incoming one) */
   ZvCall         *held;            /* the second call, on hold while the other one talks */
   ZvCall         *incoming;        /* ringing here, not answered yet (a waiting call when there is one) */
+  ZvConference   *conference;      /* call and held merged (zv_phone_merge()), NULL otherwise */
   GtkStringList  *caller_ids;      /* "Label · number" as the selector shows them */
   GPtrArray      *caller_numbers;  /* char*, the numbers in the same order */
   char           *status_message;
@@ -56,6 +57,8 @@ zv_phone_call_info (ZvCall *call)
 }
 
 void          zv_phone_call_info_free    (ZvPhoneCallInfo *info);
+void          zv_phone_conference_call_ended (ZvPhone     *self,
+                                              ZvCall      *call);
 void          zv_phone_emit_peer_changed (ZvPhone         *self,
                                           ZvCall          *call);
 

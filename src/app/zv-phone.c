@@ -11,7 +11,10 @@
  * A call coming in while one runs waits as ZvPhone:incoming-call (call waiting) for Hold and
  * Answer, End and Answer or Decline; a third caller hears busy. Dialling during a call holds it
  * first (Add Call); with two calls the held one can be swapped in or transferred to the other
- * (attended transfer). When the foreground call ends the held one stays held until resumed.
+ * (attended transfer), or the two merged into a three-way conference (ZvPhone:conference, mixed
+ * here: both far ends hear us and each other; Hang Up ends both, and when one far end leaves the
+ * other goes on as an ordinary call). When the foreground call ends the held one stays held
+ * until resumed.
  * Sound devices: zv-phone-devices.c.
  */
 #define G_LOG_DOMAIN "zveno"
@@ -45,6 +48,7 @@ enum {
   PROP_CALL,
   PROP_INCOMING_CALL,
   PROP_HELD_CALL,
+  PROP_CONFERENCE,
   N_PROPS
 };
 
@@ -133,6 +137,7 @@ call_state_cb (ZvCall     *call,
 
   /* Kept alive until the handlers below have seen it. */
   g_object_ref (call);
+  zv_phone_conference_call_ended (self, call);
   if (call == self->incoming)
     {
       g_clear_object (&self->incoming);
@@ -492,12 +497,19 @@ zv_phone_decline (ZvPhone *self)
 }
 
 /* Ends the call in the foreground (or cancels it while it rings at the far end); a held call stays
- * held. */
+ * held. A conference ends as a whole. */
 void
 zv_phone_hangup (ZvPhone *self)
 {
   g_return_if_fail (ZV_IS_PHONE (self));
 
+  if (self->conference != NULL)
+    {
+      g_autoptr(ZvConference) conference = g_object_ref (self->conference);
+
+      zv_conference_hangup (conference);
+      return;
+    }
   if (self->call != NULL)
     zv_call_hangup (self->call);
 }
@@ -847,6 +859,7 @@ zv_phone_dispose (GObject *object)
 
   if (self->state != ZV_PHONE_STATE_OFF || self->sip != NULL)
     zv_phone_stop (self);
+  g_clear_object (&self->conference);
   g_clear_object (&self->call);
   g_clear_object (&self->incoming);
   g_clear_object (&self->held);
@@ -899,6 +912,9 @@ zv_phone_get_property (GObject    *object,
     case PROP_HELD_CALL:
       g_value_set_object (value, self->held);
       break;
+    case PROP_CONFERENCE:
+      g_value_set_object (value, self->conference);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -930,6 +946,10 @@ zv_phone_class_init (ZvPhoneClass *klass)
   /* The second call, on hold while ZvPhone:call talks (or until it is resumed). */
   properties[PROP_HELD_CALL] =
     g_param_spec_object ("held-call", NULL, NULL, ZV_TYPE_CALL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* ZvPhone:call and ZvPhone:held-call merged into a three-way conference. */
+  properties[PROP_CONFERENCE] =
+    g_param_spec_object ("conference", NULL, NULL, ZV_TYPE_CONFERENCE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -10,6 +10,7 @@
 #include "zv-audio-devices.h"
 #include "zv-call-history.h"
 #include "zv-call.h"
+#include "zv-conference.h"
 #include "zv-events.h"
 #include "zv-sip-account.h"
 
@@ -76,6 +77,9 @@ gboolean        zv_phone_transfer              (ZvPhone       *self,
                                                 GError       **error);
 gboolean        zv_phone_transfer_to_other     (ZvPhone       *self,
                                                 GError       **error);
+gboolean        zv_phone_merge                 (ZvPhone       *self,
+                                                GError       **error);
+ZvConference   *zv_phone_get_conference        (ZvPhone       *self);
 
 const char     *zv_phone_call_get_number       (ZvCall        *call);
 const char     *zv_phone_call_get_name         (ZvCall        *call);

@@ -2,7 +2,7 @@
  * main menu and the content pane; remembers its size and page between runs. It is also where the
  * pages meet: a contact's "Write", a search hit and a clicked notification all open a chat here,
  * an open chat is marked read while the window has the focus, and the title counts unread
- * messages. */
+ * messages. The phone side (dialling, the call view, missed calls) is in zv-window-calls.c. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
@@ -10,78 +10,12 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "zv-call-alert.h"
-#include "zv-call-view.h"
-#include "zv-calls-page.h"
 #include "zv-chat-row.h"
-#include "zv-contacts-page.h"
-#include "zv-conversation.h"
-#include "zv-dialpad.h"
-#include "zv-incoming-call.h"
-#include "zv-search-page.h"
-#include "zv-session.h"
-#include "zv-sign-in-page.h"
-#include "zv-window.h"
+#include "zv-window-private.h"
 
 /* Limits of the window-width/-height keys in the schema; writing outside them is a critical. */
 #define WINDOW_SIZE_MIN 360
 #define WINDOW_SIZE_MAX 10000
-
-struct _ZvWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* owned */
-  GSettings *settings;
-  ZvSession *session;
-  GtkFilterListModel *chat_filter_model;
-  GtkSingleSelection *chat_selection;
-  gboolean   sign_in_requested;   /* the user chose Sign In while signed out */
-  gboolean   do_not_disturb;
-  GBindingGroup *notifier_bindings;
-  GSignalGroup  *notifier_signals;
-  GSignalGroup  *store_signals;
-  ZvAccount *pages_account;       /* the account the contacts and search pages were made for */
-  ZvCallAlert   *call_alert;      /* the incoming call's notification and ringtone */
-  GSignalGroup  *history_signals;
-
-  /* borrowed: in contacts_bin and search_bin */
-  ZvContactsPage *contacts_page;
-  ZvSearchPage *search_page;
-
-  /* owned */
-  char      *search_chat_title;   /* the chat a Ctrl+F search is limited to, NULL: every chat */
-
-  /* borrowed: template children */
-  AdwToastOverlay *toast_overlay;
-  GtkStack *main_stack;
-  GtkRevealer *offline_revealer;
-  GtkStack *chats_stack;
-  AdwStatusPage *chats_empty;
-  GtkWidget *sign_in_button;
-  GtkListView *chat_list_view;
-  GtkStack *chat_content_stack;
-  ZvConversation *conversation;
-  AdwWindowTitle *content_title;
-  ZvSignInPage *sign_in_page;
-  GtkLabel *account_title;
-  GtkLabel *account_subtitle;
-  AdwLeaflet *leaflet;
-  GtkSearchBar *search_bar;
-  GtkSearchEntry *search_entry;
-  GtkStack *search_stack;
-  AdwViewStack *view_stack;
-  GtkStack *content_stack;
-  GtkStack *contacts_stack;
-  AdwBin *contacts_bin;
-  AdwBin *search_bin;
-  AdwViewStackPage *calls_stack_page;
-  ZvCallsPage *calls_page;
-  GtkStack *phone_stack;
-  ZvDialpad *dialpad;
-  ZvCallView *call_view;
-  ZvIncomingCall *incoming_call;
-};
 
 G_DEFINE_FINAL_TYPE (ZvWindow, zv_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -93,8 +27,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_content_title (ZvWindow *self);
-static void update_missed_calls (ZvWindow *self);
 static void search_changed_cb (ZvWindow *self);
 static gboolean ensure_contacts_page (ZvWindow *self);
 static gboolean ensure_search_page (ZvWindow *self);
@@ -173,8 +105,8 @@ page_changed_cb (ZvWindow *self)
     ensure_contacts_page (self);
   /* One search field for every page: the text it shows filters the page now showing. */
   search_changed_cb (self);
-  update_content_title (self);
-  update_missed_calls (self);
+  zv_window_update_content_title (self);
+  zv_window_update_missed_calls (self);
 }
 
 static gboolean
@@ -238,8 +170,8 @@ conversation_showing (ZvWindow *self)
           g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "content") == 0);
 }
 
-static void
-update_content_title (ZvWindow *self)
+void
+zv_window_update_content_title (ZvWindow *self)
 {
   const char *content = gtk_stack_get_visible_child_name (self->content_stack);
   ZvChat *chat = zv_conversation_get_chat (self->conversation);
@@ -285,7 +217,7 @@ show_search (ZvWindow *self,
   self->search_chat_title = chat != NULL ? g_strdup (zv_chat_get_title (chat)) : NULL;
   zv_search_page_set_chat_id (self->search_page, chat != NULL ? zv_chat_get_id (chat) : 0);
   gtk_stack_set_visible_child_name (self->content_stack, "search");
-  update_content_title (self);
+  zv_window_update_content_title (self);
   adw_leaflet_set_visible_child_name (self->leaflet, "content");
   zv_search_page_focus_entry (self->search_page);
 }
@@ -376,12 +308,12 @@ open_chat (ZvWindow *self,
   if (chat == NULL)
     {
       gtk_stack_set_visible_child_name (self->chat_content_stack, "placeholder");
-      update_content_title (self);
+      zv_window_update_content_title (self);
       return;
     }
   gtk_stack_set_visible_child_name (self->chat_content_stack, "conversation");
   gtk_stack_set_visible_child_name (self->content_stack, "chats");
-  update_content_title (self);
+  zv_window_update_content_title (self);
   adw_leaflet_set_visible_child_name (self->leaflet, "content");
   maybe_mark_read (self);
 }
@@ -409,9 +341,9 @@ open_chat_by_id (ZvWindow *self,
   return TRUE;
 }
 
-static void
-show_toast (ZvWindow   *self,
-            const char *message)
+void
+zv_window_show_toast (ZvWindow   *self,
+                      const char *message)
 {
   AdwToast *toast = adw_toast_new (message);
 
@@ -425,50 +357,7 @@ contact_open_chat_cb (ZvWindow *self,
                       gint64    user_id)
 {
   if (!open_chat_by_id (self, chat_id))
-    show_toast (self, _("The chat could not be opened. Try again in a moment."));
-}
-
-/* ---- calls ---------------------------------------------------------------------------------------- */
-
-static ZvPhone *
-current_phone (ZvWindow *self)
-{
-  return self->session != NULL ? zv_session_get_phone (self->session) : NULL;
-}
-
-/* The phone in the content pane: the dial pad, or the call while there is one. */
-static void
-show_phone_pane (ZvWindow *self)
-{
-  adw_view_stack_set_visible_child_name (self->view_stack, "calls");
-  gtk_stack_set_visible_child_name (self->content_stack, "calls");
-  gtk_stack_set_visible_child_name (self->phone_stack,
-                                    zv_call_view_is_showing_call (self->call_view) ? "call" : "dialpad");
-  update_content_title (self);
-  adw_leaflet_set_visible_child_name (self->leaflet, "content");
-}
-
-/* Calls @number at once with the default company number (a contact's Call, a phone link, a call
- * back from the history). */
-static void
-dial_number (ZvWindow   *self,
-             const char *number)
-{
-  ZvPhone *phone = current_phone (self);
-  g_autoptr(GError) error = NULL;
-
-  if (phone == NULL)
-    {
-      show_toast (self, _("Calls work after you sign in."));
-      return;
-    }
-  if (zv_phone_dial (phone, number, zv_phone_get_caller_id_number (phone, zv_phone_get_default_caller_id (phone)),
-                     &error) == NULL)
-    {
-      show_toast (self, error->message);
-      return;
-    }
-  show_phone_pane (self);
+    zv_window_show_toast (self, _("The chat could not be opened. Try again in a moment."));
 }
 
 static void
@@ -476,93 +365,7 @@ contact_call_cb (ZvWindow   *self,
                  const char *number,
                  gint64      user_id)
 {
-  dial_number (self, number);
-}
-
-static void
-calls_page_call_back_cb (ZvWindow   *self,
-                         const char *number)
-{
-  dial_number (self, number);
-}
-
-static void
-calls_page_show_dialpad_cb (ZvWindow *self)
-{
-  show_phone_pane (self);
-  zv_dialpad_focus (self->dialpad);
-}
-
-static void
-call_view_showing_cb (ZvWindow *self)
-{
-  /* A call (from anywhere: the dial pad, a contact, an answered ring) takes the content pane. */
-  if (zv_call_view_is_showing_call (self->call_view))
-    show_phone_pane (self);
-  else
-    gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
-}
-
-/* Add Call: the dial pad while the call stays; dialling there holds it, and the view comes back. */
-static void
-call_view_add_call_cb (ZvWindow *self)
-{
-  gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
-  zv_dialpad_focus (self->dialpad);
-}
-
-static void
-call_answered_cb (ZvWindow *self)
-{
-  gtk_window_present (GTK_WINDOW (self));
-  show_phone_pane (self);
-}
-
-static void
-zv_window_dial_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  const char *number = g_variant_get_string (parameter, NULL);
-
-  if (g_str_has_prefix (number, "tel:"))
-    number += 4;
-  dial_number (ZV_WINDOW (widget), number);
-}
-
-/* The Calls tab counts the missed calls the user has not seen; looking at the tab sees them. */
-static void
-update_missed_calls (ZvWindow *self)
-{
-  ZvPhone *phone = current_phone (self);
-  ZvCallHistory *history = phone != NULL ? zv_phone_get_history (phone) : NULL;
-  guint missed = history != NULL ? zv_call_history_get_missed_count (history) : 0;
-
-  /* The view stack announces its first page while the template is still being built. */
-  if (self->calls_stack_page == NULL)
-    return;
-  if (missed > 0 && gtk_window_is_active (GTK_WINDOW (self)) &&
-      g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "calls") == 0)
-    {
-      zv_call_history_mark_seen (history);
-      return;
-    }
-  adw_view_stack_page_set_badge_number (self->calls_stack_page, missed);
-  adw_view_stack_page_set_needs_attention (self->calls_stack_page, missed > 0);
-}
-
-static void
-phone_changed_cb (ZvWindow *self)
-{
-  ZvPhone *phone = current_phone (self);
-
-  zv_calls_page_set_phone (self->calls_page, phone);
-  zv_dialpad_set_phone (self->dialpad, phone);
-  zv_call_view_set_phone (self->call_view, phone);
-  zv_incoming_call_set_phone (self->incoming_call, phone);
-  zv_call_alert_set_phone (self->call_alert, phone);
-  g_signal_group_set_target (self->history_signals, phone != NULL ? zv_phone_get_history (phone) : NULL);
-  update_missed_calls (self);
+  zv_window_dial_number (self, number);
 }
 
 static void
@@ -572,7 +375,7 @@ search_open_message_cb (ZvWindow *self,
 {
   if (!open_chat_by_id (self, chat_id))
     {
-      show_toast (self, _("This chat is no longer available."));
+      zv_window_show_toast (self, _("This chat is no longer available."));
       return;
     }
   /* At the hit, highlighted; a hit from the server's older history that the cache does not hold
@@ -662,7 +465,7 @@ notifier_open_chat_cb (ZvWindow *self,
 {
   gtk_window_present (GTK_WINDOW (self));
   if (!open_chat_by_id (self, chat_id))
-    show_toast (self, _("This chat is no longer available."));
+    zv_window_show_toast (self, _("This chat is no longer available."));
 }
 
 static void
@@ -688,7 +491,7 @@ is_active_cb (ZvWindow *self)
     zv_notifier_set_window_focused (notifier, gtk_window_is_active (GTK_WINDOW (self)));
   /* Back at the window with a chat open: what arrived meanwhile is read now. */
   maybe_mark_read (self);
-  update_missed_calls (self);
+  zv_window_update_missed_calls (self);
 }
 
 static void
@@ -836,7 +639,7 @@ session_error_cb (ZvWindow     *self,
 {
   g_autofree char *message = zv_sign_in_page_describe_error (error);
 
-  show_toast (self, message);
+  zv_window_show_toast (self, message);
 }
 
 static void
@@ -846,7 +649,7 @@ connect_session (ZvWindow *self)
   g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::notifier", G_CALLBACK (notifier_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "notify::phone", G_CALLBACK (phone_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::phone", G_CALLBACK (zv_window_phone_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self, G_CONNECT_SWAPPED);
 }
 
@@ -865,7 +668,7 @@ zv_window_sign_in_action (GtkWidget  *widget,
       self->session = zv_session_new ();
       connect_session (self);
       notifier_changed_cb (self);
-      phone_changed_cb (self);
+      zv_window_phone_changed (self);
       zv_session_start (self->session);
     }
   self->sign_in_requested = TRUE;
@@ -1024,11 +827,7 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, dialpad);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, call_view);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, incoming_call);
-  gtk_widget_class_bind_template_callback (widget_class, calls_page_call_back_cb);
-  gtk_widget_class_bind_template_callback (widget_class, calls_page_show_dialpad_cb);
-  gtk_widget_class_bind_template_callback (widget_class, call_view_showing_cb);
-  gtk_widget_class_bind_template_callback (widget_class, call_view_add_call_cb);
-  gtk_widget_class_bind_template_callback (widget_class, call_answered_cb);
+  zv_window_calls_class_init (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
@@ -1040,8 +839,6 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.page-calls", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.page-contacts", NULL, zv_window_page_action);
   gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, zv_window_navigate_back_action);
-  /* Calls a number at once: phone links in messages ("tel:+7..."), anything else with a number. */
-  gtk_widget_class_install_action (widget_class, "win.dial", "s", zv_window_dial_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, zv_window_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in-cancel", NULL, zv_window_sign_in_cancel_action);
 }
@@ -1077,10 +874,7 @@ zv_window_init (ZvWindow *self)
   self->notifier_signals = g_signal_group_new (ZV_TYPE_NOTIFIER);
   g_signal_group_connect_swapped (self->notifier_signals, "notify::unread-total", G_CALLBACK (update_title), self);
   g_signal_group_connect_swapped (self->notifier_signals, "open-chat", G_CALLBACK (notifier_open_chat_cb), self);
-  self->call_alert = zv_call_alert_new ();
-  g_signal_connect_object (self->call_alert, "answered", G_CALLBACK (call_answered_cb), self, G_CONNECT_SWAPPED);
-  self->history_signals = g_signal_group_new (ZV_TYPE_CALL_HISTORY);
-  g_signal_group_connect_swapped (self->history_signals, "notify::missed-count", G_CALLBACK (update_missed_calls), self);
+  zv_window_calls_init (self);
   self->store_signals = g_signal_group_new (ZV_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "changed", G_CALLBACK (store_changed_cb), self);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);

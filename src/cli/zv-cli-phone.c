@@ -46,8 +46,10 @@ static struct {
   int         mute_after;
   char       *add;             /* call --add: a second call, merged with the first into a conference */
   int         merge_after;
+  int         split_after;     /* call --add: split the conference this many seconds after the merge */
+  int         hold_merged_after; /* call --add: hold the whole conference this many seconds after the merge */
 } opts = { .hold_after = -1, .resume_after = -1, .cancel_after = -1, .transfer_after = -1, .ring = 0, .mute_after = -1,
-           .merge_after = 2 };
+           .merge_after = 2, .split_after = -1, .hold_merged_after = -1 };
 
 static const GOptionEntry call_entries[] = {
   { "hold-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_after, N_("Put the other side on hold this many seconds after the answer"), "S" },
@@ -62,6 +64,8 @@ static const GOptionEntry call_entries[] = {
   { "mute-after", 0, 0, G_OPTION_ARG_INT, &opts.mute_after, N_("Mute the microphone this many seconds after the answer"), "S" },
   { "add", 0, 0, G_OPTION_ARG_STRING, &opts.add, N_("Once answered, call this SIP address too, for a three-way conference"), "URI" },
   { "merge-after", 0, 0, G_OPTION_ARG_INT, &opts.merge_after, N_("Merge the two calls this many seconds after the second answers (default 2)"), "S" },
+  { "split-after", 0, 0, G_OPTION_ARG_INT, &opts.split_after, N_("Split the conference into two calls again this many seconds after the merge"), "S" },
+  { "hold-merged-after", 0, 0, G_OPTION_ARG_INT, &opts.hold_merged_after, N_("Hold the conference (both calls) this many seconds after the merge; --resume-after takes it back"), "S" },
   { NULL }
 };
 
@@ -563,6 +567,42 @@ on_merged_changed (ZvConference *conference,
 }
 
 static gboolean
+split_cb (gpointer user_data)
+{
+  Phone *phone = user_data;
+
+  if (phone->conference != NULL)
+    zv_conference_split (phone->conference);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+resume_merged_cb (gpointer user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (phone->conference != NULL && !zv_conference_resume (phone->conference, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hold_merged_cb (gpointer user_data)
+{
+  Phone *phone = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (phone->conference == NULL)
+    return G_SOURCE_REMOVE;
+  if (!zv_conference_hold (phone->conference, &error))
+    fprintf (stderr, "zveno-cli: %s\n", error->message);
+  else if (opts.resume_after >= 0)
+    g_timeout_add_seconds ((guint) opts.resume_after, resume_merged_cb, phone);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 merge_cb (gpointer user_data)
 {
   Phone *phone = user_data;
@@ -574,7 +614,14 @@ merge_cb (gpointer user_data)
       g_signal_connect (phone->conference, "notify::merged", G_CALLBACK (on_merged_changed), phone);
     }
   if (!zv_conference_merge (phone->conference, &error))
-    fprintf (stderr, "zveno-cli: %s\n", error->message);
+    {
+      fprintf (stderr, "zveno-cli: %s\n", error->message);
+      return G_SOURCE_REMOVE;
+    }
+  if (opts.split_after >= 0)
+    g_timeout_add_seconds ((guint) opts.split_after, split_cb, phone);
+  if (opts.hold_merged_after >= 0)
+    g_timeout_add_seconds ((guint) opts.hold_merged_after, hold_merged_cb, phone);
   return G_SOURCE_REMOVE;
 }
 

@@ -27,11 +27,31 @@
 /* What crosses from one pipeline to the other: every codec decodes to something converted to this. */
 #define MIX_CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
 
-/* How late the other call's audio may come into the mixer: it is timestamped when pushed, after
- * its own jitter buffer, so only the hand-over between threads needs covering. */
-#define MIX_LATENCY_NS (20 * GST_MSECOND)
+/* How late either input may reach the mixer. Both are paced by a clock (the other call's audio
+ * comes out of its jitter buffer in real time, our own source runs in real time), so this only
+ * covers threads scheduled late: on a loaded machine (two cores, a load average of 10-15 from
+ * other tests) 20 ms missed the deadline many times a call. Each miss is a gap the mixer fills
+ * with silence, then a late buffer it drops, and the far end hears the other party chopped
+ * (GST_DEBUG=audioaggregator:5: 5-13 "Timeout, missing" in 6 s merged, the other party's tone
+ * down to 0.09 of the power). 60 ms still missed now and then; 100 ms with mix_sample()'s
+ * timestamps: 0-3 a run, none heard. It only delays the conference. */
+#define MIX_LATENCY_NS (100 * GST_MSECOND)
 
-/* Streaming thread of the session that hears: hands the sample to the session that sends. */
+/* How far the other call's audio may fall behind the receiving pipeline's clock, or run ahead of
+ * it, before its timestamps are set to the clock again (see mix_sample()). Behind: half the
+ * mixer's latency, so a buffer kept on the old timeline still makes the deadline. Ahead: a burst
+ * after a stall, or two far ends' clocks drifting apart, bounded by what the appsrc queues. */
+#define MIX_BEHIND_NS (MIX_LATENCY_NS / 2)
+#define MIX_AHEAD_NS (150 * GST_MSECOND)
+
+/* Streaming thread of the session that hears: hands the sample to the session that sends.
+ *
+ * Its timestamps belong to this pipeline's clock, so it gets new ones in the other pipeline's
+ * running time. Not the moment of the push (appsrc do-timestamp): buffers come out of the jitter
+ * buffer a few at a time when the machine is busy, and push times that bunch up and spread out
+ * make the mixer see overlaps and holes, where it drops or pads and the tone jumps in phase. So
+ * each buffer follows the previous one sample for sample, and the timeline is only set back to
+ * the clock when the audio really stopped for a while or piles up ahead of it. */
 static GstFlowReturn
 mix_sample (GstAppSink *sink,
             gpointer    user_data)
@@ -40,19 +60,34 @@ mix_sample (GstAppSink *sink,
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
   g_autoptr(GstElement) target = NULL;
   GstBuffer *buffer;
+  GstClockTime now, pts, duration;
 
   if (sample == NULL)
     return GST_FLOW_EOS;
+  buffer = gst_sample_get_buffer (sample);
+  if (buffer == NULL)
+    return GST_FLOW_OK;
+  /* MIX_CAPS: 2 bytes a sample at 48 kHz. */
+  duration = gst_util_uint64_scale (gst_buffer_get_size (buffer) / 2, GST_SECOND, 48000);
   g_mutex_lock (&self->lock);
   target = self->mix_target != NULL ? gst_object_ref (self->mix_target) : NULL;
+  now = target != NULL ? gst_element_get_current_running_time (target) : GST_CLOCK_TIME_NONE;
+  pts = self->mix_next_pts;
+  if (GST_CLOCK_TIME_IS_VALID (now)
+      && (!GST_CLOCK_TIME_IS_VALID (pts) || pts + MIX_BEHIND_NS < now || pts > now + MIX_AHEAD_NS))
+    {
+      if (GST_CLOCK_TIME_IS_VALID (pts))
+        self->mix_resyncs++;
+      pts = now;
+    }
+  self->mix_next_pts = GST_CLOCK_TIME_IS_VALID (pts) ? pts + duration : GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&self->lock);
-  buffer = gst_sample_get_buffer (sample);
-  if (target == NULL || buffer == NULL)
+  if (target == NULL || !GST_CLOCK_TIME_IS_VALID (pts))
     return GST_FLOW_OK;
-  /* Its timestamps belong to this pipeline's clock: the appsrc stamps it anew (do-timestamp). */
   buffer = gst_buffer_copy (buffer);
-  GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buffer) = duration;
   /* The other pipeline stopping (FLUSHING) is no reason for this one to. */
   gst_app_src_push_buffer (GST_APP_SRC (target), buffer);
   return GST_FLOW_OK;
@@ -96,7 +131,7 @@ build_mix_input (ZvMediaSession  *self,
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("The call’s audio is not running."));
       return FALSE;
     }
-  bin = zv_media_parse_bin ("appsrc name=mixsrc is-live=true format=time do-timestamp=true caps=" MIX_CAPS
+  bin = zv_media_parse_bin ("appsrc name=mixsrc is-live=true format=time caps=" MIX_CAPS
                             " ! audioconvert ! audioresample", error);
   if (bin == NULL)
     return FALSE;
@@ -125,7 +160,7 @@ build_mix_input (ZvMediaSession  *self,
     return FALSE;
   /* "first": the mixer's output begins now, not at the pipeline's time zero (which it would
    * otherwise fill with silence as fast as it could). */
-  g_object_set (self->mixer, "latency", (guint64) (g_getenv ("H12_LAT") ? g_ascii_strtoull (g_getenv ("H12_LAT"), NULL, 10) * GST_MSECOND : MIX_LATENCY_NS), NULL);
+  g_object_set (self->mixer, "latency", (guint64) MIX_LATENCY_NS, NULL);
   gst_util_set_object_arg (G_OBJECT (self->mixer), "start-time-selection", "first");
   gst_bin_add (GST_BIN (self->pipeline), self->mixer);
   source_pad = gst_element_get_static_pad (self->send_source, "src");
@@ -185,6 +220,7 @@ zv_media_session_mix_into (ZvMediaSession  *self,
     return FALSE;
   g_mutex_lock (&self->lock);
   gst_object_replace ((GstObject **) &self->mix_target, GST_OBJECT (other->mix_in_src));
+  self->mix_next_pts = GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -228,7 +264,11 @@ zv_media_session_unmix (ZvMediaSession *self)
   g_return_if_fail (ZV_IS_MEDIA_SESSION (self));
 
   g_mutex_lock (&self->lock);
+  if (self->mix_target != NULL)
+    g_debug ("conference: the audio mixed into the other call lost its timeline %u times", self->mix_resyncs);
   gst_clear_object (&self->mix_target);
+  self->mix_next_pts = GST_CLOCK_TIME_NONE;
+  self->mix_resyncs = 0;
   g_mutex_unlock (&self->lock);
   if (self->pipeline == NULL)
     return;

@@ -91,6 +91,8 @@ struct _ZvMediaSession
   GstElement  *mix_in_src;         /* borrowed: that bin's appsrc */
   GstElement  *mix_out;            /* borrowed: the tee's branch to an appsink */
   GstElement  *mix_target;         /* owned, under lock: the other session's mix_in_src */
+  GstClockTime mix_next_pts;       /* under lock: where the next buffer to mix_target goes in its pipeline's time */
+  guint        mix_resyncs;        /* under lock: how often that timeline was set back to the clock */
 };
 
 GstElement        *zv_media_make                   (const char      *factory,

@@ -1,0 +1,161 @@
+/* zv-window-calls.c: ZvWindow's phone: the Calls page, the dial pad and the call view in the content
+ * pane, dialling from anywhere (a contact's Call, a phone link, a call back from the history, the
+ * win.dial action), the incoming call's alert, and the Calls tab's count of missed calls. The rest
+ * of the window is in zv-window.c. */
+#define G_LOG_DOMAIN "zveno"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "zv-window-private.h"
+
+static ZvPhone *
+current_phone (ZvWindow *self)
+{
+  return self->session != NULL ? zv_session_get_phone (self->session) : NULL;
+}
+
+/* The phone in the content pane: the dial pad, or the call while there is one. */
+static void
+show_phone_pane (ZvWindow *self)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, "calls");
+  gtk_stack_set_visible_child_name (self->content_stack, "calls");
+  gtk_stack_set_visible_child_name (self->phone_stack,
+                                    zv_call_view_is_showing_call (self->call_view) ? "call" : "dialpad");
+  zv_window_update_content_title (self);
+  adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+/* Calls @number at once with the default company number (a contact's Call, a phone link, a call
+ * back from the history). */
+void
+zv_window_dial_number (ZvWindow   *self,
+                       const char *number)
+{
+  ZvPhone *phone = current_phone (self);
+  g_autoptr(GError) error = NULL;
+
+  if (phone == NULL)
+    {
+      zv_window_show_toast (self, _("Calls work after you sign in."));
+      return;
+    }
+  if (zv_phone_dial (phone, number, zv_phone_get_caller_id_number (phone, zv_phone_get_default_caller_id (phone)),
+                     &error) == NULL)
+    {
+      zv_window_show_toast (self, error->message);
+      return;
+    }
+  show_phone_pane (self);
+}
+
+static void
+calls_page_call_back_cb (ZvWindow   *self,
+                         const char *number)
+{
+  zv_window_dial_number (self, number);
+}
+
+static void
+calls_page_show_dialpad_cb (ZvWindow *self)
+{
+  show_phone_pane (self);
+  zv_dialpad_focus (self->dialpad);
+}
+
+static void
+call_view_showing_cb (ZvWindow *self)
+{
+  /* A call (from anywhere: the dial pad, a contact, an answered ring) takes the content pane. */
+  if (zv_call_view_is_showing_call (self->call_view))
+    show_phone_pane (self);
+  else
+    gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
+}
+
+/* Add Call: the dial pad while the call stays; dialling there holds it, and the view comes back. */
+static void
+call_view_add_call_cb (ZvWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
+  zv_dialpad_focus (self->dialpad);
+}
+
+static void
+call_answered_cb (ZvWindow *self)
+{
+  gtk_window_present (GTK_WINDOW (self));
+  show_phone_pane (self);
+}
+
+static void
+zv_window_dial_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  const char *number = g_variant_get_string (parameter, NULL);
+
+  if (g_str_has_prefix (number, "tel:"))
+    number += 4;
+  zv_window_dial_number (ZV_WINDOW (widget), number);
+}
+
+/* The Calls tab counts the missed calls the user has not seen; looking at the tab sees them. */
+void
+zv_window_update_missed_calls (ZvWindow *self)
+{
+  ZvPhone *phone = current_phone (self);
+  ZvCallHistory *history = phone != NULL ? zv_phone_get_history (phone) : NULL;
+  guint missed = history != NULL ? zv_call_history_get_missed_count (history) : 0;
+
+  /* The view stack announces its first page while the template is still being built. */
+  if (self->calls_stack_page == NULL)
+    return;
+  if (missed > 0 && gtk_window_is_active (GTK_WINDOW (self)) &&
+      g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "calls") == 0)
+    {
+      zv_call_history_mark_seen (history);
+      return;
+    }
+  adw_view_stack_page_set_badge_number (self->calls_stack_page, missed);
+  adw_view_stack_page_set_needs_attention (self->calls_stack_page, missed > 0);
+}
+
+void
+zv_window_phone_changed (ZvWindow *self)
+{
+  ZvPhone *phone = current_phone (self);
+
+  zv_calls_page_set_phone (self->calls_page, phone);
+  zv_dialpad_set_phone (self->dialpad, phone);
+  zv_call_view_set_phone (self->call_view, phone);
+  zv_incoming_call_set_phone (self->incoming_call, phone);
+  zv_call_alert_set_phone (self->call_alert, phone);
+  g_signal_group_set_target (self->history_signals, phone != NULL ? zv_phone_get_history (phone) : NULL);
+  zv_window_update_missed_calls (self);
+}
+
+/* The template's call handlers and win.dial; called from zv_window_class_init(). */
+void
+zv_window_calls_class_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_bind_template_callback (widget_class, calls_page_call_back_cb);
+  gtk_widget_class_bind_template_callback (widget_class, calls_page_show_dialpad_cb);
+  gtk_widget_class_bind_template_callback (widget_class, call_view_showing_cb);
+  gtk_widget_class_bind_template_callback (widget_class, call_view_add_call_cb);
+  gtk_widget_class_bind_template_callback (widget_class, call_answered_cb);
+  /* Calls a number at once: phone links in messages ("tel:+7..."), anything else with a number. */
+  gtk_widget_class_install_action (widget_class, "win.dial", "s", zv_window_dial_action);
+}
+
+/* The incoming call's alert and the missed-call count; called from zv_window_init(). */
+void
+zv_window_calls_init (ZvWindow *self)
+{
+  self->call_alert = zv_call_alert_new ();
+  g_signal_connect_object (self->call_alert, "answered", G_CALLBACK (call_answered_cb), self, G_CONNECT_SWAPPED);
+  self->history_signals = g_signal_group_new (ZV_TYPE_CALL_HISTORY);
+  g_signal_group_connect_swapped (self->history_signals, "notify::missed-count", G_CALLBACK (zv_window_update_missed_calls), self);
+}

@@ -1,0 +1,89 @@
+/* zv-window-private.h: what the parts of ZvWindow share: the instance struct and the helpers each
+ * part calls in the others (zv-window.c: the sidebar, search, chats and session; zv-window-calls.c:
+ * the phone in the content pane). Not for use outside ZvWindow. */
+#pragma once
+
+#include "zv-call-alert.h"
+#include "zv-call-view.h"
+#include "zv-calls-page.h"
+#include "zv-contacts-page.h"
+#include "zv-conversation.h"
+#include "zv-dialpad.h"
+#include "zv-incoming-call.h"
+#include "zv-search-page.h"
+#include "zv-session.h"
+#include "zv-sign-in-page.h"
+#include "zv-window.h"
+
+G_BEGIN_DECLS
+
+struct _ZvWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* owned */
+  GSettings *settings;
+  ZvSession *session;
+  GtkFilterListModel *chat_filter_model;
+  GtkSingleSelection *chat_selection;
+  gboolean   sign_in_requested;   /* the user chose Sign In while signed out */
+  gboolean   do_not_disturb;
+  GBindingGroup *notifier_bindings;
+  GSignalGroup  *notifier_signals;
+  GSignalGroup  *store_signals;
+  ZvAccount *pages_account;       /* the account the contacts and search pages were made for */
+  ZvCallAlert   *call_alert;      /* the incoming call's notification and ringtone */
+  GSignalGroup  *history_signals;
+
+  /* borrowed: in contacts_bin and search_bin */
+  ZvContactsPage *contacts_page;
+  ZvSearchPage *search_page;
+
+  /* owned */
+  char      *search_chat_title;   /* the chat a Ctrl+F search is limited to, NULL: every chat */
+
+  /* borrowed: template children */
+  AdwToastOverlay *toast_overlay;
+  GtkStack *main_stack;
+  GtkRevealer *offline_revealer;
+  GtkStack *chats_stack;
+  AdwStatusPage *chats_empty;
+  GtkWidget *sign_in_button;
+  GtkListView *chat_list_view;
+  GtkStack *chat_content_stack;
+  ZvConversation *conversation;
+  AdwWindowTitle *content_title;
+  ZvSignInPage *sign_in_page;
+  GtkLabel *account_title;
+  GtkLabel *account_subtitle;
+  AdwLeaflet *leaflet;
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+  GtkStack *search_stack;
+  AdwViewStack *view_stack;
+  GtkStack *content_stack;
+  GtkStack *contacts_stack;
+  AdwBin *contacts_bin;
+  AdwBin *search_bin;
+  AdwViewStackPage *calls_stack_page;
+  ZvCallsPage *calls_page;
+  GtkStack *phone_stack;
+  ZvDialpad *dialpad;
+  ZvCallView *call_view;
+  ZvIncomingCall *incoming_call;
+};
+
+/* zv-window.c */
+void zv_window_show_toast           (ZvWindow   *self,
+                                     const char *message);
+void zv_window_update_content_title (ZvWindow   *self);
+
+/* zv-window-calls.c */
+void zv_window_calls_class_init     (GtkWidgetClass *widget_class);
+void zv_window_calls_init           (ZvWindow       *self);
+void zv_window_dial_number          (ZvWindow       *self,
+                                     const char     *number);
+void zv_window_update_missed_calls  (ZvWindow       *self);
+void zv_window_phone_changed        (ZvWindow       *self);
+
+G_END_DECLS
