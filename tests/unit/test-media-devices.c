@@ -8,7 +8,9 @@
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "test-media-util.h"
 #include "zv-audio-devices.h"
@@ -27,9 +29,16 @@ pactl (const char *args,
   return g_spawn_command_line_sync (command, out, NULL, &status, NULL) && status == 0;
 }
 
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static gboolean
 start_pulse (void)
 {
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
 
   runtime_dir = g_dir_make_tmp ("zveno-pulse-XXXXXX", &error);
@@ -37,12 +46,15 @@ start_pulse (void)
   g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
   g_setenv ("HOME", runtime_dir, TRUE);
   g_setenv ("PULSE_RUNTIME_PATH", runtime_dir, TRUE);
-  pulse = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                            "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n",
-                            "-L", "module-native-protocol-unix",
-                            "-L", "module-null-sink sink_name=zv_a sink_properties=device.description=ZvA",
-                            "-L", "module-null-sink sink_name=zv_b sink_properties=device.description=ZvB",
-                            NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* A failed assertion aborts the test without reaching stop: the sound server must not outlive it. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  pulse = g_subprocess_launcher_spawn (launcher, &error,
+                                       "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n",
+                                       "-L", "module-native-protocol-unix",
+                                       "-L", "module-null-sink sink_name=zv_a sink_properties=device.description=ZvA",
+                                       "-L", "module-null-sink sink_name=zv_b sink_properties=device.description=ZvB",
+                                       NULL);
   if (pulse == NULL)
     return FALSE;
   for (guint i = 0; i < 100; i++)
