@@ -251,7 +251,8 @@ def test(ui):
         caller = calls.Phone(b_dir, 'call', f'sip:anna@{ks.LOOPBACK}', '--duration', '20')
         phones.append(caller)
         ui.wait_for_text(re.compile('^' + re.escape(ui.tr('Incoming call from %s').replace('%s', b['name'])) + '$'), timeout=15)
-        ring = wait_tone('zv_headset', 440, 8, seconds=3.2)
+        # Up to 20 s of 2 s windows: under load the ringtone's pipeline and PulseAudio start late.
+        ring = wait_tone('zv_headset', 440, 20, seconds=2.0)
         ui.check(ring > 0.1, f'the ringtone sounds on the ringing device (share of 440 Hz {ring:.2f})')
         desk = tone_share('zv_desk', 440, 3.2)
         ui.check(desk < 0.05, f'and not on the speaker (share {desk:.2f})')
