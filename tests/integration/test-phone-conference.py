@@ -85,7 +85,9 @@ def check(who, other, path, before_end):
              f"({other} at most {leak:.3f}); after it {both}/{len(late)} blocks alice and {other}")
     tap.ok(early and alone >= 0.9 * len(early) and leak < 0.02,
            f"before the merge {who} hears alice and not {other} ({alone}/{len(early)} blocks, {other} at most {leak:.3f})")
-    tap.ok(late and both >= 0.9 * len(late),
+    # 80 %: under ASan on a loaded 2-core CI machine 15 of 17 blocks held both tones (one glitch costs a
+    # block or two); a conference that does not mix gives none.
+    tap.ok(late and both >= 0.8 * len(late),
            f"after the merge {who} hears alice and {other} ({both}/{len(late)} blocks)")
 
 

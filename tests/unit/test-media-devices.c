@@ -347,7 +347,9 @@ test_switch_output (gconstpointer data)
 
     g_assert_cmpfloat (zv_test_tone_seconds (wa, 440), >=, 0.2);
   }
-  g_assert_cmpfloat (tone_in (rec_a, 440, TRUE), <, 0.1);
+  /* Under ASan on a loaded CI machine the switch lagged into 0.17 of zv_a's second half; a speaker
+   * that does not switch keeps the tone in all of it. */
+  g_assert_cmpfloat (tone_in (rec_a, 440, TRUE), <, 0.35);
   g_assert_cmpfloat (tone_in (rec_b, 440, TRUE), >, 0.6);
   g_remove (tone);
   g_remove (rec_a);
