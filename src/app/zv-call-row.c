@@ -79,26 +79,22 @@ status_text (ZvCallRecord *record)
     }
 }
 
-void
-zv_call_row_set_record (ZvCallRow    *self,
-                        ZvCallRecord *record)
+static const char *
+title_text (ZvCallRecord *record)
 {
-  const char *name, *number;
+  const char *name = zv_call_record_get_peer_name (record);
+
+  return name != NULL && *name != '\0' ? name : zv_call_record_get_peer_number (record);
+}
+
+/* "+7 999 … · Outgoing · 2 min 5 s": the line under the name. */
+static char *
+subtitle_text (ZvCallRecord *record)
+{
+  const char *name = zv_call_record_get_peer_name (record);
+  const char *number = zv_call_record_get_peer_number (record);
   g_autofree char *subtitle = NULL;
-  g_autofree char *when = NULL;
-  g_autofree char *accessible = NULL;
-  gboolean missed;
 
-  g_return_if_fail (ZV_IS_CALL_ROW (self));
-
-  if (record == NULL)
-    return;
-  name = zv_call_record_get_peer_name (record);
-  number = zv_call_record_get_peer_number (record);
-  missed = zv_call_record_is_missed (record);
-  when = format_when (zv_call_record_get_started_at (record));
-
-  gtk_label_set_label (self->title_label, name != NULL && *name != '\0' ? name : number);
   if (zv_call_record_get_duration (record) > 0)
     {
       g_autofree char *duration = format_duration (zv_call_record_get_duration (record));
@@ -115,6 +111,46 @@ zv_call_row_set_record (ZvCallRow    *self,
       g_free (subtitle);
       subtitle = g_steal_pointer (&with_number);
     }
+  return g_steal_pointer (&subtitle);
+}
+
+/**
+ * zv_call_row_describe:
+ *
+ * Returns: what a row says about @record in one line ("Name, number · Outgoing · 5 s, 14:05"): the
+ * row's accessible label, and what the Calls page tells about its newest call.
+ */
+char *
+zv_call_row_describe (ZvCallRecord *record)
+{
+  g_autofree char *subtitle = NULL;
+  g_autofree char *when = NULL;
+
+  g_return_val_if_fail (ZV_IS_CALL_RECORD (record), NULL);
+
+  subtitle = subtitle_text (record);
+  when = format_when (zv_call_record_get_started_at (record));
+  return g_strdup_printf ("%s, %s, %s", title_text (record), subtitle, when);
+}
+
+void
+zv_call_row_set_record (ZvCallRow    *self,
+                        ZvCallRecord *record)
+{
+  g_autofree char *subtitle = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *accessible = NULL;
+  gboolean missed;
+
+  g_return_if_fail (ZV_IS_CALL_ROW (self));
+
+  if (record == NULL)
+    return;
+  missed = zv_call_record_is_missed (record);
+  subtitle = subtitle_text (record);
+  when = format_when (zv_call_record_get_started_at (record));
+
+  gtk_label_set_label (self->title_label, title_text (record));
   gtk_label_set_label (self->subtitle_label, subtitle);
   gtk_label_set_label (self->time_label, when);
   gtk_image_set_from_icon_name (self->direction_icon,
@@ -126,7 +162,7 @@ zv_call_row_set_record (ZvCallRow    *self,
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->title_label), "zv-missed-call");
 
-  accessible = g_strdup_printf ("%s, %s, %s", gtk_label_get_label (self->title_label), subtitle, when);
+  accessible = zv_call_row_describe (record);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 }
 

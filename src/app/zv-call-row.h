@@ -13,5 +13,6 @@ G_DECLARE_FINAL_TYPE (ZvCallRow, zv_call_row, ZV, CALL_ROW, GtkBox)
 
 void  zv_call_row_set_record  (ZvCallRow     *self,
                                ZvCallRecord  *record);
+char *zv_call_row_describe    (ZvCallRecord  *record);
 
 G_END_DECLS

@@ -5,6 +5,12 @@
  * system, with the retry delay). Below, the history newest first in a GtkListView over
  * ZvCallHistory, or an empty state. Activating a call emits ::call-back with its number; the
  * "Dial Pad" button emits ::show-dialpad. The window decides what happens then.
+ *
+ * A call just made or taken is inserted at position 0. GTK 4.8's list keeps its anchor on the row
+ * that was on top, so that row stayed on top and the new call landed above the viewport, out of
+ * sight (issue 6). A list the user has not scrolled down is therefore moved back to its top when
+ * rows arrive there. The list's accessible description names the newest call, so a screen reader
+ * tells it without walking the rows.
  */
 #define G_LOG_DOMAIN "zveno"
 
@@ -103,6 +109,45 @@ update_stack (ZvCallsPage *self)
   adw_status_page_set_description (self->empty_page,
                                    self->phone != NULL ? _("Calls you make and receive appear here")
                                                        : _("Your call history appears here after you sign in"));
+}
+
+static void
+update_description (ZvCallsPage *self)
+{
+  g_autoptr(ZvCallRecord) newest = g_list_model_get_item (G_LIST_MODEL (self->selection), 0);
+  g_autofree char *row = NULL;
+  g_autofree char *text = NULL;
+
+  if (newest == NULL)
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+      return;
+    }
+  row = zv_call_row_describe (newest);
+  /* Translators: the call history's description for screen readers; %s is a row, e.g.
+   * "Anna Smith, 2004 · Outgoing · 5 s, 14:05". */
+  text = g_strdup_printf (_("Newest call: %s"), row);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+/* Connected after the list's own handler, so the list already knows the new rows; the scroll
+ * position is still the one of the last frame, which is what "was at the top" means. */
+static void
+selection_items_changed_cb (ZvCallsPage *self,
+                            guint        position,
+                            guint        removed,
+                            guint        added)
+{
+  GtkAdjustment *vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+
+  if (position == 0)
+    update_description (self);
+  if (position != 0 || added == 0)
+    return;
+  /* Scrolled down to an older call: the user is reading there; the anchor keeps that row put. */
+  if (vadjustment != NULL && gtk_adjustment_get_value (vadjustment) > gtk_adjustment_get_lower (vadjustment))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
 }
 
 static void
@@ -218,6 +263,8 @@ zv_calls_page_init (ZvCallsPage *self)
   gtk_list_view_set_factory (self->list_view, factory);
   self->selection = gtk_no_selection_new (NULL);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_object (self->selection, "items-changed", G_CALLBACK (selection_items_changed_cb), self,
+                           G_CONNECT_SWAPPED);
 
   self->phone_signals = g_signal_group_new (ZV_TYPE_PHONE);
   g_signal_group_connect_swapped (self->phone_signals, "notify::state", G_CALLBACK (update_status), self);

@@ -16,34 +16,29 @@
 #include "zv-call-history.h"
 #include "zv-error.h"
 #include "zv-json.h"
-#include "zv-list-diff.h"
 
 /* As outbox messages: ids from 2^52 up are this computer's own, never the server's. */
 #define FIRST_LOCAL_CALL_ID (G_GINT64_CONSTANT (1) << 52)
 #define PAGE_SIZE 200
 #define MAX_PAGES 10
 
+/* The items (ZvItemList's) are ZvCallRecords, newest first. */
 struct _ZvCallHistory
 {
-  GObject     parent_instance;
+  ZvItemList  parent_instance;
 
   /* owned */
   ZvStore    *store;
-  GPtrArray  *items;        /* ZvCallRecord, newest first */
   gulong      changed_id;
 
   guint       missed_count;
 };
 
-static void list_model_iface_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (ZvCallHistory, zv_call_history, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+G_DEFINE_FINAL_TYPE (ZvCallHistory, zv_call_history, ZV_TYPE_ITEM_LIST)
 
 enum {
   PROP_0,
   PROP_MISSED_COUNT,
-  PROP_N_ITEMS,
   N_PROPS
 };
 
@@ -83,38 +78,7 @@ call_row_free (CallRow *row)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallRow, call_row_free)
 
-/* ---- GListModel -------------------------------------------------------------------------------- */
-
-static GType
-zv_call_history_get_item_type (GListModel *model)
-{
-  return ZV_TYPE_CALL_RECORD;
-}
-
-static guint
-zv_call_history_get_n_items (GListModel *model)
-{
-  return ZV_CALL_HISTORY (model)->items->len;
-}
-
-static gpointer
-zv_call_history_get_item (GListModel *model,
-                          guint       position)
-{
-  ZvCallHistory *self = ZV_CALL_HISTORY (model);
-
-  if (position >= self->items->len)
-    return NULL;
-  return g_object_ref (g_ptr_array_index (self->items, position));
-}
-
-static void
-list_model_iface_init (GListModelInterface *iface)
-{
-  iface->get_item_type = zv_call_history_get_item_type;
-  iface->get_n_items = zv_call_history_get_n_items;
-  iface->get_item = zv_call_history_get_item;
-}
+/* ---- the list ----------------------------------------------------------------------------------- */
 
 static gint64
 record_key (gpointer item)
@@ -124,8 +88,7 @@ record_key (gpointer item)
 
 static gboolean
 record_update (gpointer old_item,
-               gpointer new_item,
-               gpointer user_data)
+               gpointer new_item)
 {
   return zv_call_record_update_from (old_item, new_item);
 }
@@ -148,7 +111,7 @@ zv_call_history_refresh (ZvCallHistory  *self,
                          GError        **error)
 {
   g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
-  guint old_n, missed = 0;
+  guint missed = 0;
   ZvDb *db;
   sqlite3_stmt *stmt;
   int rc;
@@ -177,10 +140,7 @@ zv_call_history_refresh (ZvCallHistory  *self,
     }
   sqlite3_reset (stmt);
 
-  old_n = self->items->len;
-  zv_list_diff_apply (G_LIST_MODEL (self), self->items, fresh, record_key, record_update, self);
-  if (old_n != self->items->len)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  zv_item_list_replace (ZV_ITEM_LIST (self), fresh);
   if (missed != self->missed_count)
     {
       self->missed_count = missed;
@@ -224,11 +184,14 @@ ZvCallRecord *
 zv_call_history_lookup (ZvCallHistory *self,
                         const char    *sip_call_id)
 {
+  GPtrArray *items;
+
   g_return_val_if_fail (ZV_IS_CALL_HISTORY (self), NULL);
 
-  for (guint i = 0; i < self->items->len; i++)
+  items = zv_item_list_get_items (ZV_ITEM_LIST (self));
+  for (guint i = 0; i < items->len; i++)
     {
-      ZvCallRecord *record = g_ptr_array_index (self->items, i);
+      ZvCallRecord *record = g_ptr_array_index (items, i);
 
       if (g_strcmp0 (zv_call_record_get_sip_call_id (record), sip_call_id) == 0)
         return record;
@@ -465,13 +428,15 @@ void
 zv_call_history_mark_seen (ZvCallHistory *self)
 {
   gint64 newest = 0;
+  GPtrArray *items;
 
   g_return_if_fail (ZV_IS_CALL_HISTORY (self));
 
   if (self->missed_count == 0)
     return;
-  for (guint i = 0; i < self->items->len; i++)
-    newest = MAX (newest, zv_call_record_get_started_at (g_ptr_array_index (self->items, i)));
+  items = zv_item_list_get_items (ZV_ITEM_LIST (self));
+  for (guint i = 0; i < items->len; i++)
+    newest = MAX (newest, zv_call_record_get_started_at (g_ptr_array_index (items, i)));
   zv_store_write_async (self->store, write_seen_at, g_memdup2 (&newest, sizeof newest), g_free, NULL,
                         seen_written_cb, g_object_ref (self));
 }
@@ -1096,16 +1061,6 @@ zv_call_history_dispose (GObject *object)
 }
 
 static void
-zv_call_history_finalize (GObject *object)
-{
-  ZvCallHistory *self = ZV_CALL_HISTORY (object);
-
-  g_ptr_array_unref (self->items);
-
-  G_OBJECT_CLASS (zv_call_history_parent_class)->finalize (object);
-}
-
-static void
 zv_call_history_get_property (GObject    *object,
                               guint       prop_id,
                               GValue     *value,
@@ -1118,9 +1073,6 @@ zv_call_history_get_property (GObject    *object,
     case PROP_MISSED_COUNT:
       g_value_set_uint (value, self->missed_count);
       break;
-    case PROP_N_ITEMS:
-      g_value_set_uint (value, self->items->len);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1130,17 +1082,17 @@ static void
 zv_call_history_class_init (ZvCallHistoryClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ZvItemListClass *list_class = ZV_ITEM_LIST_CLASS (klass);
 
   object_class->dispose = zv_call_history_dispose;
-  object_class->finalize = zv_call_history_finalize;
   object_class->get_property = zv_call_history_get_property;
+  list_class->item_type = ZV_TYPE_CALL_RECORD;
+  list_class->item_key = record_key;
+  list_class->item_update = record_update;
 
   /* Missed incoming calls since the user last looked at the history (the Calls tab's badge). */
   properties[PROP_MISSED_COUNT] =
     g_param_spec_uint ("missed-count", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_N_ITEMS] =
-    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1148,7 +1100,6 @@ zv_call_history_class_init (ZvCallHistoryClass *klass)
 static void
 zv_call_history_init (ZvCallHistory *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**

@@ -7,6 +7,7 @@
 
 #include "zv-account.h"
 #include "zv-call-record.h"
+#include "zv-item-list.h"
 #include "zv-store.h"
 
 G_BEGIN_DECLS
@@ -26,7 +27,7 @@ typedef struct {
 
 #define ZV_TYPE_CALL_HISTORY (zv_call_history_get_type ())
 
-G_DECLARE_FINAL_TYPE (ZvCallHistory, zv_call_history, ZV, CALL_HISTORY, GObject)
+G_DECLARE_FINAL_TYPE (ZvCallHistory, zv_call_history, ZV, CALL_HISTORY, ZvItemList)
 
 ZvCallHistory *zv_call_history_new               (ZvStore         *store);
 gboolean       zv_call_history_refresh           (ZvCallHistory   *self,

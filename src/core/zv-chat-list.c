@@ -3,74 +3,38 @@
  *
  * A company account has at most a few thousand chats, so on every commit that touches chats,
  * messages or names the list re-reads its rows (one indexed query; 1-2 ms for 1,000 chats here)
- * and lets zv_list_diff_apply() work out what moved: a chat that jumps to the top is one removal and
- * one insertion at 0, an unread count that changed is (pos, 1, 1). The ZvChat objects survive a
- * refresh, so what the UI bound to them stays bound.
+ * and lets ZvItemList (zv_list_diff_apply()) work out what moved: a chat that jumps to the top is
+ * one removal and one insertion at 0, an unread count that changed is (pos, 1, 1). The ZvChat
+ * objects survive a refresh, so what the UI bound to them stays bound.
  */
 #define G_LOG_DOMAIN "zveno-core"
 
 #include "config.h"
 
 #include "zv-chat-list.h"
-#include "zv-list-diff.h"
 
+/* The items (ZvItemList's) are ZvChats, in display order. */
 struct _ZvChatList
 {
-  GObject    parent_instance;
+  ZvItemList parent_instance;
 
   /* owned */
   ZvStore   *store;
-  GPtrArray *items;        /* ZvChat, in display order */
   gulong     changed_id;
 
   gint64     self_id;
 };
 
-static void list_model_iface_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (ZvChatList, zv_chat_list, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+G_DEFINE_FINAL_TYPE (ZvChatList, zv_chat_list, ZV_TYPE_ITEM_LIST)
 
 enum {
   PROP_0,
   PROP_STORE,
   PROP_SELF_ID,
-  PROP_N_ITEMS,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static GType
-zv_chat_list_get_item_type (GListModel *model)
-{
-  return ZV_TYPE_CHAT;
-}
-
-static guint
-zv_chat_list_get_n_items (GListModel *model)
-{
-  return ZV_CHAT_LIST (model)->items->len;
-}
-
-static gpointer
-zv_chat_list_get_item (GListModel *model,
-                       guint       position)
-{
-  ZvChatList *self = ZV_CHAT_LIST (model);
-
-  if (position >= self->items->len)
-    return NULL;
-  return g_object_ref (g_ptr_array_index (self->items, position));
-}
-
-static void
-list_model_iface_init (GListModelInterface *iface)
-{
-  iface->get_item_type = zv_chat_list_get_item_type;
-  iface->get_n_items = zv_chat_list_get_n_items;
-  iface->get_item = zv_chat_list_get_item;
-}
 
 static gint64
 chat_key (gpointer item)
@@ -80,8 +44,7 @@ chat_key (gpointer item)
 
 static gboolean
 chat_update (gpointer old_item,
-             gpointer new_item,
-             gpointer user_data)
+             gpointer new_item)
 {
   return zv_chat_update_from (old_item, new_item);
 }
@@ -99,7 +62,6 @@ zv_chat_list_refresh (ZvChatList  *self,
   g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
   ZvDb *db;
   sqlite3_stmt *stmt;
-  guint old_n;
   int rc;
 
   g_return_val_if_fail (ZV_IS_CHAT_LIST (self), FALSE);
@@ -119,10 +81,7 @@ zv_chat_list_refresh (ZvChatList  *self,
     }
   sqlite3_reset (stmt);
 
-  old_n = self->items->len;
-  zv_list_diff_apply (G_LIST_MODEL (self), self->items, fresh, chat_key, chat_update, NULL);
-  if (old_n != self->items->len)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  zv_item_list_replace (ZV_ITEM_LIST (self), fresh);
   return TRUE;
 }
 
@@ -151,10 +110,13 @@ zv_chat_list_find (ZvChatList *self,
                    gint64      chat_id,
                    guint      *position)
 {
+  GPtrArray *items;
+
   g_return_val_if_fail (ZV_IS_CHAT_LIST (self), FALSE);
 
-  for (guint i = 0; i < self->items->len; i++)
-    if (zv_chat_get_id (g_ptr_array_index (self->items, i)) == chat_id)
+  items = zv_item_list_get_items (ZV_ITEM_LIST (self));
+  for (guint i = 0; i < items->len; i++)
+    if (zv_chat_get_id (g_ptr_array_index (items, i)) == chat_id)
       {
         if (position != NULL)
           *position = i;
@@ -190,16 +152,6 @@ zv_chat_list_dispose (GObject *object)
 }
 
 static void
-zv_chat_list_finalize (GObject *object)
-{
-  ZvChatList *self = ZV_CHAT_LIST (object);
-
-  g_ptr_array_unref (self->items);
-
-  G_OBJECT_CLASS (zv_chat_list_parent_class)->finalize (object);
-}
-
-static void
 zv_chat_list_get_property (GObject    *object,
                            guint       prop_id,
                            GValue     *value,
@@ -211,7 +163,6 @@ zv_chat_list_get_property (GObject    *object,
     {
     case PROP_STORE:   g_value_set_object (value, self->store); break;
     case PROP_SELF_ID: g_value_set_int64 (value, self->self_id); break;
-    case PROP_N_ITEMS: g_value_set_uint (value, self->items->len); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -238,12 +189,15 @@ static void
 zv_chat_list_class_init (ZvChatListClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ZvItemListClass *list_class = ZV_ITEM_LIST_CLASS (klass);
 
   object_class->constructed = zv_chat_list_constructed;
   object_class->dispose = zv_chat_list_dispose;
-  object_class->finalize = zv_chat_list_finalize;
   object_class->get_property = zv_chat_list_get_property;
   object_class->set_property = zv_chat_list_set_property;
+  list_class->item_type = ZV_TYPE_CHAT;
+  list_class->item_key = chat_key;
+  list_class->item_update = chat_update;
 
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, ZV_TYPE_STORE,
@@ -252,9 +206,6 @@ zv_chat_list_class_init (ZvChatListClass *klass)
   properties[PROP_SELF_ID] =
     g_param_spec_int64 ("self-id", NULL, NULL, 0, G_MAXINT64, 0,
                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_N_ITEMS] =
-    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -262,7 +213,6 @@ zv_chat_list_class_init (ZvChatListClass *klass)
 static void
 zv_chat_list_init (ZvChatList *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**

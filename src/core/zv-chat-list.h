@@ -5,13 +5,14 @@
 #include <gio/gio.h>
 
 #include "zv-chat.h"
+#include "zv-item-list.h"
 #include "zv-store.h"
 
 G_BEGIN_DECLS
 
 #define ZV_TYPE_CHAT_LIST (zv_chat_list_get_type ())
 
-G_DECLARE_FINAL_TYPE (ZvChatList, zv_chat_list, ZV, CHAT_LIST, GObject)
+G_DECLARE_FINAL_TYPE (ZvChatList, zv_chat_list, ZV, CHAT_LIST, ZvItemList)
 
 ZvChatList  *zv_chat_list_new        (ZvStore     *store,
                                       gint64       self_id);

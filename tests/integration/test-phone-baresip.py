@@ -17,23 +17,20 @@ Output is TAP; every process runs in its own session and is killed at the end.
 The Baresip class is also used by tests/bench/bench-call.py and test-phone-tls.py.
 """
 
-import importlib.util
 import json
-import os
 import re
 import shutil
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("phone_sip", HERE / "test-phone-sip.py")
-ps = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ps)
+# Also loaded from other directories (tests/ui/test-calls.py, tests/bench/bench-call.py).
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+import zvphone  # noqa: E402
+ps = zvphone.load("phone_sip", "test-phone-sip.py")
 ks = ps.ks
 tap = ks.tap
 LOOPBACK = ks.LOOPBACK
@@ -185,34 +182,8 @@ class Baresip:
 
 
 def provision(h, server, logins):
-    """zveno-server with @logins, each with the SIP account GET /telephony gives them."""
-    db_path = h.work / "zveno-server.db"
-    files = h.work / "files"
-    files.mkdir()
-    sip_port = h.ports.get(tcp=True)
-    proc = h.start("zveno-server", [str(server), "--db", str(db_path), "--listen", f"{LOOPBACK}:0",
-                                     "--files", str(files), "--sip-domain", LOOPBACK,
-                                     "--sip-registrar", f"{LOOPBACK}:{sip_port}"])
-    m = ks.wait_for_line(proc, r"listening on (http://127\.0\.0\.1:\d+)")
-    if not m:
-        raise ks.Failed(f"zveno-server did not start\n{proc.tail()}")
-    base = m.group(1)
-    accounts = {}
-    for login in logins:
-        password = f"{login}-Login-Pw-1"
-        done = subprocess.run([str(server), "admin", "--db", str(db_path), "user", "add", login,
-                               "--name", login.capitalize(), "--password-stdin"],
-                              input=(password + "\n").encode(), capture_output=True, timeout=30)
-        if done.returncode != 0:
-            raise ks.Failed(f"admin user add {login}: {done.stdout} {done.stderr}")
-        token = ks.http_json("POST", f"{base}/api/v1/auth/login",
-                             {"login": login, "password": password,
-                              "device_name": "baresip test"})["access_token"]
-        account = ks.find_sip_account(ks.http_json("GET", f"{base}/api/v1/telephony", token=token))
-        if account is None:
-            raise ks.Failed(f"/telephony gave {login} no SIP account")
-        accounts[login] = account
-    return db_path, sip_port, accounts
+    """zveno-server with @logins, each with the SIP account GET /telephony gives them (zvphone)."""
+    return zvphone.provision(h, server, logins, "baresip test")
 
 
 def tones(path, wanted, unwanted):
@@ -315,27 +286,7 @@ def run(h, server):
 
 
 def main():
-    build = Path(os.environ.get("ZVENO_BUILD_ROOT", "build"))
-    server = build / "src" / "server" / "zveno-server"
-    args = type("Args", (), {"source_root": os.environ.get("ZVENO_SOURCE_ROOT", str(HERE.parents[1])),
-                             "build_root": str(build)})
-    def on_signal(signum, _frame):
-        raise SystemExit(f"stopped by signal {signum}")
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    with tempfile.TemporaryDirectory(prefix="baresip-", dir=os.environ.get("ZVENO_TEST_TMPDIR")) as workdir:
-        h = ps.Harness(args, workdir)
-        try:
-            run(h, server)
-        except ks.Failed as e:
-            tap.ok(False, "harness step", e)
-        except Exception as e:  # a crash in the harness is a failed test, with its reason
-            tap.ok(False, f"harness error: {type(e).__name__}", e)
-        finally:
-            h.stop_all()
-    print(f"1..{tap.n}", flush=True)
-    return 1 if tap.failed else 0
+    return zvphone.main(run, "baresip-")
 
 
 if __name__ == "__main__":

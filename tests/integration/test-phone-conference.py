@@ -18,22 +18,18 @@ Then what follows a merge, each with fresh answering phones (the recordings read
 Output is TAP; every process runs in its own session and is killed at the end.
 """
 
-import importlib.util
 import math
-import os
 import re
-import signal
 import struct
 import sys
-import tempfile
 import time
 import wave
 from pathlib import Path
 
+import zvphone  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("phone_media", HERE / "test-phone-media.py")
-pm = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pm)
+pm = zvphone.load("phone_media", "test-phone-media.py")
 ps = pm.ps
 ks = pm.ks
 tap = pm.tap
@@ -249,28 +245,7 @@ def run(h, server):
 
 
 def main():
-    build = Path(os.environ.get("ZVENO_BUILD_ROOT", "build"))
-    server = build / "src" / "server" / "zveno-server"
-    args = type("Args", (), {"source_root": os.environ.get("ZVENO_SOURCE_ROOT", str(HERE.parents[1])),
-                             "build_root": str(build)})
-
-    def on_signal(signum, _frame):
-        raise SystemExit(f"stopped by signal {signum}")
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    with tempfile.TemporaryDirectory(prefix="phone-conference-", dir=os.environ.get("ZVENO_TEST_TMPDIR")) as workdir:
-        h = ps.Harness(args, workdir)
-        try:
-            run(h, server)
-        except ks.Failed as e:
-            tap.ok(False, "harness step", e)
-        except Exception as e:  # a crash in the harness is a failed test, with its reason
-            tap.ok(False, f"harness error: {type(e).__name__}", e)
-        finally:
-            h.stop_all()
-    print(f"1..{tap.n}", flush=True)
-    return 1 if tap.failed else 0
+    return zvphone.main(run, "phone-conference-")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Then, with Kamailio reading the server's database:
 Output is TAP; every process runs in its own session and is killed at the end.
 """
 
-import importlib.util
 import math
 import os
 import re
@@ -21,16 +20,17 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import wave
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("kamailio_sip", HERE / "test-kamailio-sip.py")
-ks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ks)
+# Also loaded from other directories (tests/ui/test-calls.py, tests/bench/bench-call.py).
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+import zvphone  # noqa: E402
+ks = zvphone.load("kamailio_sip", "test-kamailio-sip.py")
 tap = ks.tap
 LOOPBACK = ks.LOOPBACK
 
@@ -187,32 +187,7 @@ class Harness(ks.Harness):
 
 
 def provision(h, server):
-    db_path = h.work / "zveno-server.db"
-    files = h.work / "files"
-    files.mkdir()
-    sip_port = h.ports.get(tcp=True)
-    proc = h.start("zveno-server", [str(server), "--db", str(db_path), "--listen", f"{LOOPBACK}:0",
-                                     "--files", str(files), "--sip-domain", LOOPBACK,
-                                     "--sip-registrar", f"{LOOPBACK}:{sip_port}"])
-    m = ks.wait_for_line(proc, r"listening on (http://127\.0\.0\.1:\d+)")
-    if not m:
-        raise ks.Failed(f"zveno-server did not start\n{proc.tail()}")
-    base = m.group(1)
-    accounts = {}
-    for login in ("alice", "bob"):
-        password = f"{login}-Login-Pw-1"
-        done = subprocess.run([str(server), "admin", "--db", str(db_path), "user", "add", login,
-                               "--name", login.capitalize(), "--password-stdin"],
-                              input=(password + "\n").encode(), capture_output=True, timeout=30)
-        if done.returncode != 0:
-            raise ks.Failed(f"admin user add {login}: {done.stdout} {done.stderr}")
-        token = ks.http_json("POST", f"{base}/api/v1/auth/login",
-                             {"login": login, "password": password,
-                              "device_name": "phone test"})["access_token"]
-        account = ks.find_sip_account(ks.http_json("GET", f"{base}/api/v1/telephony", token=token))
-        if account is None:
-            raise ks.Failed(f"/telephony gave {login} no SIP account")
-        accounts[login] = account
+    db_path, sip_port, accounts = zvphone.provision(h, server, ("alice", "bob"), "phone test")
     tap.ok(True, f"zveno-server provisioned alice and bob; registrar {LOOPBACK}:{sip_port}")
     return db_path, sip_port, accounts
 
@@ -286,28 +261,7 @@ def run(h, server):
 
 
 def main():
-    build = Path(os.environ.get("ZVENO_BUILD_ROOT", "build"))
-    server = build / "src" / "server" / "zveno-server"
-    args = type("Args", (), {"source_root": os.environ.get("ZVENO_SOURCE_ROOT", str(HERE.parents[1])),
-                             "build_root": str(build)})
-
-    def on_signal(signum, _frame):
-        raise SystemExit(f"stopped by signal {signum}")
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    with tempfile.TemporaryDirectory(prefix="phone-", dir=os.environ.get("ZVENO_TEST_TMPDIR")) as workdir:
-        h = Harness(args, workdir)
-        try:
-            run(h, server)
-        except ks.Failed as e:
-            tap.ok(False, "harness step", e)
-        except Exception as e:  # a crash in the harness is a failed test, with its reason
-            tap.ok(False, f"harness error: {type(e).__name__}", e)
-        finally:
-            h.stop_all()
-    print(f"1..{tap.n}", flush=True)
-    return 1 if tap.failed else 0
+    return zvphone.main(run, "phone-", harness=Harness)
 
 
 if __name__ == "__main__":

@@ -18,20 +18,17 @@ Checked:
 Output is TAP; every process runs in its own session and is killed at the end.
 """
 
-import importlib.util
 import os
 import re
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+import zvphone  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("phone_baresip", HERE / "test-phone-baresip.py")
-pb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pb)
+pb = zvphone.load("phone_baresip", "test-phone-baresip.py")
 ps = pb.ps
 ks = pb.ks
 tap = ks.tap
@@ -193,28 +190,7 @@ def run(h, server):
 
 
 def main():
-    build = Path(os.environ.get("ZVENO_BUILD_ROOT", "build"))
-    server = build / "src" / "server" / "zveno-server"
-    args = type("Args", (), {"source_root": os.environ.get("ZVENO_SOURCE_ROOT", str(HERE.parents[1])),
-                             "build_root": str(build)})
-
-    def on_signal(signum, _frame):
-        raise SystemExit(f"stopped by signal {signum}")
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    with tempfile.TemporaryDirectory(prefix="phone-tls-", dir=os.environ.get("ZVENO_TEST_TMPDIR")) as workdir:
-        h = ps.Harness(args, workdir)
-        try:
-            run(h, server)
-        except ks.Failed as e:
-            tap.ok(False, "harness step", e)
-        except Exception as e:  # a crash in the harness is a failed test, with its reason
-            tap.ok(False, f"harness error: {type(e).__name__}", e)
-        finally:
-            h.stop_all()
-    print(f"1..{tap.n}", flush=True)
-    return 1 if tap.failed else 0
+    return zvphone.main(run, "phone-tls-")
 
 
 if __name__ == "__main__":

@@ -155,6 +155,7 @@ class Zveno:
         self.shot_count = 0
         self.processes = []          # every zveno we launched, first one is the primary
         self.logs = {}               # pid -> path of its captured stderr+stdout
+        self._deferred = []          # teardown the test handed over (defer())
         self.log_dir = os.environ.get('ZVENO_TEST_TMPDIR') or os.environ.get('TMPDIR', '/tmp')
         self._app = None
         os.makedirs(self.shot_dir, exist_ok=True)
@@ -513,6 +514,36 @@ class Zveno:
     def labels(self, root=None):
         return self.texts(root, roles={'label', 'heading'})
 
+    def first_row(self, list_acc, y=8):
+        """The name of the row on top of a list's visible area, found by GTK's own hit test a few
+        pixels below the list's top edge: what a person sees first, not merely what the model holds.
+
+        The hit lands in a 'list item' (or inside it); the row's name is that of the item's first
+        named child (a row widget with an accessible label). None when nothing is there."""
+        ext = _extents(list_acc)
+        surface = list_acc
+        while surface is not None and _safe(lambda s=surface: s.getRoleName(), '') not in SURFACE_ROLES:
+            surface = _safe(lambda s=surface: s.parent, None)
+        if ext is None or surface is None:
+            return None
+        hit = _safe(lambda: surface.queryComponent().getAccessibleAtPoint(
+            ext[0] + ext[2] // 2, ext[1] + y, pyatspi.WINDOW_COORDS), None)
+        target = _acc_key(list_acc)
+        item = None
+        for _ in range(64):
+            if hit is None or _acc_key(hit) == target:
+                break
+            if _safe(lambda h=hit: h.getRoleName(), '') == 'list item':
+                item = hit
+            hit = _safe(lambda h=hit: h.parent, None)
+        if item is None or hit is None:
+            return None
+        for i in range(_safe(lambda: item.childCount, 0)):
+            name = _safe(lambda i=i: item.getChildAtIndex(i).name, '')
+            if name:
+                return name
+        return None
+
     def has_state(self, acc, state):
         return _safe(lambda: acc.getState().contains(state), False)
 
@@ -685,6 +716,27 @@ class Zveno:
 
     # ------------------------------------------------------------------ teardown
 
+    def defer(self, fn):
+        """Runs fn() after the test, last registered first: after the app quit, or on a failure after
+        the failure's screenshot, tree and app log were taken. A test's own servers and phones stop
+        here rather than in a `finally:` of the test, which runs before that evidence is taken:
+        every failed calls test then showed the app's "You are offline" strip (its server already
+        gone), whatever the failure was."""
+        self._deferred.append(fn)
+
+    def run_deferred(self):
+        """Runs the deferred teardown; an error in one does not skip the others. Returns the errors."""
+        errors = []
+        while self._deferred:
+            fn = self._deferred.pop()
+            try:
+                fn()
+            except Exception as e:  # report it and go on: the rest still has to stop
+                errors.append(e)
+                print(f'(teardown {getattr(fn, "__qualname__", fn)} failed: {type(e).__name__}: {e})',
+                      file=sys.stderr)
+        return errors
+
     def quit(self, timeout=DEFAULT_TIMEOUT):
         """Quits through the app's own 'quit' action and checks it exits with status 0."""
         proc = self.primary
@@ -805,6 +857,8 @@ def main(test, name=None):
             print(ui.app_log(), file=sys.stderr)
     finally:
         if ui is not None:
+            if ui.run_deferred() and status == 0:
+                status = 1
             ui.close()
     elapsed = time.monotonic() - t0
     if status == 0:

@@ -19,7 +19,6 @@ import re
 import sqlite3
 import struct
 import subprocess
-import tempfile
 import time
 import wave
 from pathlib import Path
@@ -31,14 +30,14 @@ _spec = importlib.util.spec_from_file_location('test_calls', HERE / 'test-calls.
 calls = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(calls)
 ks = calls.ks
-from zvtest import Api, Server, seed  # noqa: E402  (importable once test-calls.py set the path)
 
 TONE_HZ = 1000
 RATE = 16000
 
 
-def start_pulse(tmp):
-    """PulseAudio as this test's own sound server; PULSE_SERVER points the app, parec and pactl at it."""
+def start_pulse(ui, tmp):
+    """PulseAudio as this test's own sound server; PULSE_SERVER points the app, parec and pactl at it.
+    It stops after the test (ui.defer)."""
     run = os.path.join(tmp, 'pulse')
     os.makedirs(run, exist_ok=True)
     socket = os.path.join(run, 'native')
@@ -53,6 +52,11 @@ def start_pulse(tmp):
                              '-L', 'module-null-source source_name=zv_mic_headset description=Headset_Microphone',
                              '-L', 'module-always-sink'],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def stop():
+        proc.terminate()
+        proc.wait()
+    ui.defer(stop)
     os.environ['PULSE_SERVER'] = f'unix:{socket}'
     calls.wait_until('PulseAudio answers', lambda: subprocess.run(['pactl', 'info'], capture_output=True).returncode == 0, 10)
     subprocess.run(['pactl', 'set-default-sink', 'zv_desk'], check=True)
@@ -151,123 +155,90 @@ def choose(ui, row_name, item):
 
 
 def test(ui):
-    tmp = tempfile.mkdtemp(prefix='zveno-ui-devices-', dir=os.environ.get('ZVENO_TEST_TMPDIR'))
-    db = os.path.join(tmp, 'server.db')
-    ui.check(seed(db, 12, 6, 200, 5).returncode == 0, 'the demo company is seeded')
+    office = calls.Office(ui, 'zveno-ui-devices-')
+    tmp = office.tmp
     tone = Path(tmp) / 'tone.wav'
     write_tone(tone, 40)
-    args = type('Args', (), {'source_root': os.environ.get('ZVENO_SOURCE_ROOT', str(HERE.parents[1])),
-                             'build_root': os.environ['ZVENO_BUILD_ROOT']})
-    kh = ks.Harness(args, tmp)
-    sip_port = kh.ports.get(tcp=True)
-    server = Server(db, '--sip-domain', ks.LOOPBACK, '--sip-registrar', f'{ks.LOOPBACK}:{sip_port}')
-    server.start()
-    pulse = None
-    daemon = None
-    phones = []
-    try:
-        pulse = start_pulse(tmp)
-        kh.start_kamailio(Path(db), ks.LOOPBACK, port=sip_port)
-        calls.start_keyring()
-        daemon = calls.start_notification_daemon()
-        api = server.url + '/api/v1'
-        anna = Api(api, 'anna', 'demo')
-        directory = anna.call('GET', '/directory?limit=1000')['entries']
-        b = next(e for e in directory if e['id'] != anna.user['id'] and not e['bot']
-                 and not e['external'] and e['phones']['extension'])
-        b_dir = os.path.join(tmp, 'b')
-        calls.cli_login(b_dir, server.url, b['login'])
-        app_dir = os.path.join(tmp, 'data')
-        os.environ['ZVENO_DATA_DIR'] = app_dir
-        os.environ.pop('ZVENO_RINGTONE_SINK', None)
-        calls.cli_login(app_dir, server.url, 'anna')
-        # The CLI peers play files; they must not take the test's sinks.
-        b_phone = calls.Phone(b_dir, 'answer', '--play', str(tone))
-        phones.append(b_phone)
-        ui.check(b_phone.out.wait(r'^registered: ', 20) is not None, f'B\'s phone registers\n{b_phone.diag()}')
+    start_pulse(ui, tmp)
+    b = office.colleagues[0]
+    b_dir = office.sign_in('b', b['login'])
+    office.sign_in_app()
+    # The ringtone goes to the test's sound server here, where the test listens for it.
+    os.environ.pop('ZVENO_RINGTONE_SINK', None)
+    # The CLI peers play files; they must not take the test's sinks.
+    b_phone = office.phone(b_dir, 'answer', '--play', str(tone))
+    ui.check(b_phone.out.wait(r'^registered: ', 20) is not None, f'B\'s phone registers\n{b_phone.diag()}')
 
-        ui.start()
-        ui.wait_for_window()
-        # ---- Preferences -> Sound ----
-        ui.press('<Control>comma')
-        ui.click(ui.find(None, ui.tr('Sound'), timeout=10))
-        ui.find(None, ui.tr('Echo Cancellation and Noise Suppression'))
-        mics = offered(ui, 'Microphone', ['Desk_Microphone', 'Headset_Microphone'])
-        ui.check('Desk_Microphone' in mics and 'Headset_Microphone' in mics and ui.tr('System default') in mics,
-                 f'the Microphone chooser offers the system default and both microphones: {mics}')
-        ui.check(not any('Desk_Speakers' in m or 'Headset' == m for m in mics),
-                 f'and no speaker or speaker monitor: {mics}')
-        choose(ui, 'Speaker', 'Desk_Speakers')
-        choose(ui, 'Ringing Device', 'Headset')
-        ui.screenshot('preferences-sound')
-        ui.press('Escape')
+    ui.start()
+    ui.wait_for_window()
+    # ---- Preferences -> Sound ----
+    ui.press('<Control>comma')
+    ui.click(ui.find(None, ui.tr('Sound'), timeout=10))
+    ui.find(None, ui.tr('Echo Cancellation and Noise Suppression'))
+    mics = offered(ui, 'Microphone', ['Desk_Microphone', 'Headset_Microphone'])
+    ui.check('Desk_Microphone' in mics and 'Headset_Microphone' in mics and ui.tr('System default') in mics,
+             f'the Microphone chooser offers the system default and both microphones: {mics}')
+    ui.check(not any('Desk_Speakers' in m or 'Headset' == m for m in mics),
+             f'and no speaker or speaker monitor: {mics}')
+    choose(ui, 'Speaker', 'Desk_Speakers')
+    choose(ui, 'Ringing Device', 'Headset')
+    ui.screenshot('preferences-sound')
+    ui.press('Escape')
 
-        # ---- a call on the chosen speaker ----
-        ui.click(ui.find('page tab', ui.tr('Calls'), timeout=30))
-        ui.wait_for_text(re.compile(re.escape(ui.tr('Ready for calls')) + '.*'), timeout=30)
-        ui.click(ui.find('push button', ui.tr('Dial Pad')))
-        number = ui.find(lambda role: role not in ('push button', 'label'), ui.tr('Number'))
-        ui.set_text(number, b['phones']['extension'])
-        ui.click(ui.find('push button', ui.tr('Call')))
-        ui.check(b_phone.out.wait(r'^answered: ', 15) is not None, f'B answers\n{b_phone.diag()}')
-        desk = wait_tone('zv_desk', TONE_HZ, 10)
-        ui.check(desk > 0.3, f'B\'s tone plays on the chosen speaker (share {desk:.2f})')
-        headset = tone_share('zv_headset', TONE_HZ, 1.0)
-        ui.check(headset < 0.05, f'and not on the other sink (share {headset:.2f})')
+    # ---- a call on the chosen speaker ----
+    ui.click(ui.find('page tab', ui.tr('Calls'), timeout=30))
+    ui.wait_for_text(re.compile(re.escape(ui.tr('Ready for calls')) + '.*'), timeout=30)
+    ui.click(ui.find('push button', ui.tr('Dial Pad')))
+    number = ui.find(lambda role: role not in ('push button', 'label'), ui.tr('Number'))
+    ui.set_text(number, b['phones']['extension'])
+    ui.click(ui.find('push button', ui.tr('Call')))
+    ui.check(b_phone.out.wait(r'^answered: ', 15) is not None, f'B answers\n{b_phone.diag()}')
+    desk = wait_tone('zv_desk', TONE_HZ, 10)
+    ui.check(desk > 0.3, f'B\'s tone plays on the chosen speaker (share {desk:.2f})')
+    headset = tone_share('zv_headset', TONE_HZ, 1.0)
+    ui.check(headset < 0.05, f'and not on the other sink (share {headset:.2f})')
 
-        ui.check(b_phone.out.text().count('ended') == 0, f'the call still runs\n{b_phone.diag()}')
-        ui.click(ui.find(None, ui.tr('Sound Devices')))
-        desk_item = ui.find(None, 'Desk_Speakers', timeout=5)
-        ui.check(ui.is_checked(desk_item) or ui.has_state(desk_item, 'pressed'),
-                 'the in-call menu has the call\'s speaker checked')
-        ui.screenshot('in-call-sound-menu')
-        ui.click(ui.find(None, 'Headset'))
-        moved = wait_tone('zv_headset', TONE_HZ, 10)
-        ui.check(moved > 0.3, f'the tone moves to the Headset during the call (share {moved:.2f})')
-        desk = tone_share('zv_desk', TONE_HZ, 1.0)
-        ui.check(desk < 0.05, f'and leaves the Desk Speakers (share {desk:.2f})')
+    ui.check(b_phone.out.text().count('ended') == 0, f'the call still runs\n{b_phone.diag()}')
+    ui.click(ui.find(None, ui.tr('Sound Devices')))
+    desk_item = ui.find(None, 'Desk_Speakers', timeout=5)
+    ui.check(ui.is_checked(desk_item) or ui.has_state(desk_item, 'pressed'),
+             'the in-call menu has the call\'s speaker checked')
+    ui.screenshot('in-call-sound-menu')
+    ui.click(ui.find(None, 'Headset'))
+    moved = wait_tone('zv_headset', TONE_HZ, 10)
+    ui.check(moved > 0.3, f'the tone moves to the Headset during the call (share {moved:.2f})')
+    desk = tone_share('zv_desk', TONE_HZ, 1.0)
+    ui.check(desk < 0.05, f'and leaves the Desk Speakers (share {desk:.2f})')
 
-        ui.click(ui.find('push button', ui.tr('Hang Up')))
-        ui.check(b_phone.out.wait(r'^ended: ', 10) is not None, f'the call ends\n{b_phone.diag()}')
-        ui.click(ui.find('push button', ui.tr('Done')))
+    ui.click(ui.find('push button', ui.tr('Hang Up')))
+    ui.check(b_phone.out.wait(r'^ended: ', 10) is not None, f'the call ends\n{b_phone.diag()}')
+    ui.click(ui.find('push button', ui.tr('Done')))
 
-        # ---- the quality report reached the server ----
-        def report():
-            history = anna.call('GET', '/calls?limit=10')
-            items = history.get('calls', history.get('items', [])) if isinstance(history, dict) else history
-            ids = [c['sip_call_id'] for c in items if c.get('status') == 'answered']
-            if not ids:
-                return None
-            with sqlite3.connect(db) as con:
-                rows = con.execute('SELECT sip_call_id, data FROM call_stats WHERE sip_call_id = ?', (ids[0],)).fetchall()
-            return rows[0] if rows else None
-        row = calls.wait_until('the call\'s quality report in call_stats', report, 15)
-        data = json.loads(row[1])
-        mos = data.get('mos', data.get('stats', {}).get('mos') if isinstance(data.get('stats'), dict) else None)
-        ui.check(mos is not None and float(mos) > 1.0, f'the report carries a MOS: {row[1][:300]}')
+    # ---- the quality report reached the server ----
+    def report():
+        history = office.anna.call('GET', '/calls?limit=10')
+        items = history.get('calls', history.get('items', [])) if isinstance(history, dict) else history
+        ids = [c['sip_call_id'] for c in items if c.get('status') == 'answered']
+        if not ids:
+            return None
+        with sqlite3.connect(office.db) as con:
+            rows = con.execute('SELECT sip_call_id, data FROM call_stats WHERE sip_call_id = ?', (ids[0],)).fetchall()
+        return rows[0] if rows else None
+    row = calls.wait_until('the call\'s quality report in call_stats', report, 15)
+    data = json.loads(row[1])
+    mos = data.get('mos', data.get('stats', {}).get('mos') if isinstance(data.get('stats'), dict) else None)
+    ui.check(mos is not None and float(mos) > 1.0, f'the report carries a MOS: {row[1][:300]}')
 
-        # ---- the ring on the ringing device ----
-        b_phone.stop()
-        caller = calls.Phone(b_dir, 'call', f'sip:anna@{ks.LOOPBACK}', '--duration', '20')
-        phones.append(caller)
-        ui.wait_for_text(re.compile('^' + re.escape(ui.tr('Incoming call from %s').replace('%s', b['name'])) + '$'), timeout=15)
-        # Up to 20 s of 2 s windows: under load the ringtone's pipeline and PulseAudio start late.
-        ring = wait_tone('zv_headset', 440, 20, seconds=2.0)
-        ui.check(ring > 0.1, f'the ringtone sounds on the ringing device (share of 440 Hz {ring:.2f})')
-        desk = tone_share('zv_desk', 440, 3.2)
-        ui.check(desk < 0.05, f'and not on the speaker (share {desk:.2f})')
-        ui.click(ui.find('push button', ui.tr('Decline')))
-    finally:
-        for p in phones:
-            p.stop()
-        if daemon is not None:
-            daemon.terminate()
-            daemon.wait()
-        server.stop()
-        kh.stop_all()
-        if pulse is not None:
-            pulse.terminate()
-            pulse.wait()
+    # ---- the ring on the ringing device ----
+    b_phone.stop()
+    office.phone(b_dir, 'call', f'sip:anna@{ks.LOOPBACK}', '--duration', '20')
+    ui.wait_for_text(re.compile('^' + re.escape(ui.tr('Incoming call from %s').replace('%s', b['name'])) + '$'), timeout=15)
+    # Up to 20 s of 2 s windows: under load the ringtone's pipeline and PulseAudio start late.
+    ring = wait_tone('zv_headset', 440, 20, seconds=2.0)
+    ui.check(ring > 0.1, f'the ringtone sounds on the ringing device (share of 440 Hz {ring:.2f})')
+    desk = tone_share('zv_desk', 440, 3.2)
+    ui.check(desk < 0.05, f'and not on the speaker (share {desk:.2f})')
+    ui.click(ui.find('push button', ui.tr('Decline')))
 
 
 if __name__ == '__main__':

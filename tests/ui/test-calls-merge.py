@@ -12,7 +12,6 @@ import math
 import os
 import re
 import struct
-import tempfile
 import time
 import wave
 from pathlib import Path
@@ -23,9 +22,6 @@ HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location('test_calls', HERE / 'test-calls.py')
 calls = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(calls)
-ks = calls.ks
-
-from zvtest import Api, Server, seed  # noqa: E402  (importable once test-calls.py set the path)
 
 RATE = 48000
 TONES = {'b': 700, 'c': 1000}
@@ -69,105 +65,70 @@ def blocks_with(path, freq):
 
 
 def test(ui):
-    tmp = tempfile.mkdtemp(prefix='zveno-ui-merge-', dir=os.environ.get('ZVENO_TEST_TMPDIR'))
-    db = os.path.join(tmp, 'server.db')
-    ui.check(seed(db, 12, 6, 200, 5).returncode == 0, 'the demo company is seeded')
-    args = type('Args', (), {'source_root': os.environ.get('ZVENO_SOURCE_ROOT', str(HERE.parents[1])),
-                             'build_root': os.environ['ZVENO_BUILD_ROOT']})
-    kh = ks.Harness(args, tmp)
-    sip_port = kh.ports.get(tcp=True)
-    server = Server(db, '--sip-domain', ks.LOOPBACK, '--sip-registrar', f'{ks.LOOPBACK}:{sip_port}')
-    server.start()
-    daemon = None
-    phones = []
-    try:
-        kh.start_kamailio(Path(db), ks.LOOPBACK, port=sip_port)
-        calls.start_keyring()
-        daemon = calls.start_notification_daemon()
-        api = server.url + '/api/v1'
-        anna = Api(api, 'anna', 'demo')
-        directory = anna.call('GET', '/directory?limit=1000')['entries']
-        colleagues = [e for e in directory if e['id'] != anna.user['id'] and not e['bot']
-                      and not e['external'] and e['phones']['extension']]
-        people = {'b': colleagues[0], 'c': colleagues[1]}
-        records = {}
-        answering = {}
-        for who, person in people.items():
-            data = os.path.join(tmp, who)
-            calls.cli_login(data, server.url, person['login'])
-            tone = os.path.join(tmp, f'tone-{who}.wav')
-            write_tone(tone, TONES[who], 60)
-            records[who] = os.path.join(tmp, f'heard-by-{who}.wav')
-            answering[who] = calls.Phone(data, 'answer', '--count', '1', '--play', tone, '--record', records[who])
-            phones.append(answering[who])
-            ui.check(answering[who].out.wait(r'^registered: ', 20) is not None,
-                     f'{who.upper()}\'s phone registers\n{answering[who].diag()}')
-        app_dir = os.path.join(tmp, 'data')
-        os.environ['ZVENO_DATA_DIR'] = app_dir
-        os.environ['ZVENO_RINGTONE_SINK'] = 'fakesink sync=true'
-        calls.cli_login(app_dir, server.url, 'anna')
-        ui.start()
-        ui.click(ui.find('page tab', ui.tr('Calls'), timeout=30))
-        ui.wait_for_text(re.compile(re.escape(ui.tr('Ready for calls')) + '.*'), timeout=30)
+    office = calls.Office(ui, 'zveno-ui-merge-')
+    tmp = office.tmp
+    people = {'b': office.colleagues[0], 'c': office.colleagues[1]}
+    records = {}
+    answering = {}
+    for who, person in people.items():
+        data = office.sign_in(who, person['login'])
+        tone = os.path.join(tmp, f'tone-{who}.wav')
+        write_tone(tone, TONES[who], 60)
+        records[who] = os.path.join(tmp, f'heard-by-{who}.wav')
+        answering[who] = office.phone(data, 'answer', '--count', '1', '--play', tone, '--record', records[who])
+        ui.check(answering[who].out.wait(r'^registered: ', 20) is not None,
+                 f'{who.upper()}\'s phone registers\n{answering[who].diag()}')
+    office.sign_in_app()
+    calls.start_on_calls_page(ui)
 
-        def dial(extension):
-            number = ui.find(lambda role: role not in ('push button', 'label'), ui.tr('Number'))
-            ui.set_text(number, extension)
-            ui.click(ui.find('push button', ui.tr('Call')))
+    def dial(extension):
+        calls.dial(ui, extension)
 
-        b_phone, c_phone = answering['b'], answering['c']
-        ui.click(ui.find('push button', ui.tr('Dial Pad')))
-        dial(people['b']['phones']['extension'])
-        ui.check(b_phone.out.wait(r'^answered: ', 15) is not None, f'B answers the app\'s call\n{b_phone.diag()}')
-        ui.wait_for_text(re.compile(r'^00:0[1-9]$'), timeout=15)
-        ui.click(ui.find('push button', ui.tr('Add Call')))
-        dial(people['c']['phones']['extension'])
-        ui.check(c_phone.out.wait(r'^answered: ', 15) is not None, f'C answers the added call\n{c_phone.diag()}')
-        ui.check(b_phone.out.wait(r'^remote-hold: on', 10) is not None, f'B is held meanwhile\n{b_phone.diag()}')
-        merge = ui.find('push button', ui.tr('Merge'))
-        ui.screenshot('merge-offered')
-        ui.click(merge)
-        ui.check(b_phone.out.wait(r'^remote-hold: off', 10) is not None,
-                 f'Merge takes B off hold\n{b_phone.diag()}')
-        ui.wait_for_text(ui.tr('Conference'), timeout=10)
-        both = ui.tr('%s and %s').replace('%s', people['b']['name'], 1).replace('%s', people['c']['name'], 1)
-        ui.wait_for_text(both, timeout=10)
-        ui.wait_gone('push button', ui.tr('Merge'), timeout=5)
-        # The two far ends talk through the app for a while.
-        time.sleep(4)
-        ui.screenshot('conference')
-        # Hold in a conference holds both far ends, and takes both back.
-        ons = {who: p.out.text().count('remote-hold: on') for who, p in answering.items()}
-        offs = {who: p.out.text().count('remote-hold: off') for who, p in answering.items()}
-        hold = ui.find(None, ui.tr('Hold'))
-        ui.click(hold)
-        for who, p in answering.items():
-            calls.wait_until(f'{who.upper()} is held with the conference',
-                             lambda p=p, who=who: p.out.text().count('remote-hold: on') > ons[who], 10)
-        ui.click(hold)
-        for who, p in answering.items():
-            calls.wait_until(f'{who.upper()} is back in the conference',
-                             lambda p=p, who=who: p.out.text().count('remote-hold: off') > offs[who], 10)
-        ui.wait_for_text(ui.tr('Conference'), timeout=5)
-        ui.click(ui.find('push button', ui.tr('Hang Up')))
-        ui.check(b_phone.out.wait(r'^ended: ', 10) is not None, f'Hang Up ends B\'s call\n{b_phone.diag()}')
-        ui.check(c_phone.out.wait(r'^ended: ', 10) is not None, f'Hang Up ends C\'s call\n{c_phone.diag()}')
-        for who in ('b', 'c'):
-            answering[who].popen.wait(10)
-        b_hears_c, b_total = blocks_with(records['b'], TONES['c'])
-        c_hears_b, c_total = blocks_with(records['c'], TONES['b'])
-        print(f'# B heard C in {b_hears_c}/{b_total} blocks, C heard B in {c_hears_b}/{c_total}', flush=True)
-        # About 4 s merged: at least 2.5 s of it (10 blocks) each way.
-        ui.check(b_hears_c >= 10, f'B hears C through the app after the merge ({b_hears_c}/{b_total} blocks of 250 ms)')
-        ui.check(c_hears_b >= 10, f'C hears B through the app after the merge ({c_hears_b}/{c_total} blocks of 250 ms)')
-    finally:
-        for p in phones:
-            p.stop()
-        if daemon is not None:
-            daemon.terminate()
-            daemon.wait()
-        server.stop()
-        kh.stop_all()
+    b_phone, c_phone = answering['b'], answering['c']
+    ui.click(ui.find('push button', ui.tr('Dial Pad')))
+    dial(people['b']['phones']['extension'])
+    ui.check(b_phone.out.wait(r'^answered: ', 15) is not None, f'B answers the app\'s call\n{b_phone.diag()}')
+    ui.wait_for_text(re.compile(r'^00:0[1-9]$'), timeout=15)
+    ui.click(ui.find('push button', ui.tr('Add Call')))
+    dial(people['c']['phones']['extension'])
+    ui.check(c_phone.out.wait(r'^answered: ', 15) is not None, f'C answers the added call\n{c_phone.diag()}')
+    ui.check(b_phone.out.wait(r'^remote-hold: on', 10) is not None, f'B is held meanwhile\n{b_phone.diag()}')
+    merge = ui.find('push button', ui.tr('Merge'))
+    ui.screenshot('merge-offered')
+    ui.click(merge)
+    ui.check(b_phone.out.wait(r'^remote-hold: off', 10) is not None,
+             f'Merge takes B off hold\n{b_phone.diag()}')
+    ui.wait_for_text(ui.tr('Conference'), timeout=10)
+    both = ui.tr('%s and %s').replace('%s', people['b']['name'], 1).replace('%s', people['c']['name'], 1)
+    ui.wait_for_text(both, timeout=10)
+    ui.wait_gone('push button', ui.tr('Merge'), timeout=5)
+    # The two far ends talk through the app for a while.
+    time.sleep(4)
+    ui.screenshot('conference')
+    # Hold in a conference holds both far ends, and takes both back.
+    ons = {who: p.out.text().count('remote-hold: on') for who, p in answering.items()}
+    offs = {who: p.out.text().count('remote-hold: off') for who, p in answering.items()}
+    hold = ui.find(None, ui.tr('Hold'))
+    ui.click(hold)
+    for who, p in answering.items():
+        calls.wait_until(f'{who.upper()} is held with the conference',
+                         lambda p=p, who=who: p.out.text().count('remote-hold: on') > ons[who], 10)
+    ui.click(hold)
+    for who, p in answering.items():
+        calls.wait_until(f'{who.upper()} is back in the conference',
+                         lambda p=p, who=who: p.out.text().count('remote-hold: off') > offs[who], 10)
+    ui.wait_for_text(ui.tr('Conference'), timeout=5)
+    ui.click(ui.find('push button', ui.tr('Hang Up')))
+    ui.check(b_phone.out.wait(r'^ended: ', 10) is not None, f'Hang Up ends B\'s call\n{b_phone.diag()}')
+    ui.check(c_phone.out.wait(r'^ended: ', 10) is not None, f'Hang Up ends C\'s call\n{c_phone.diag()}')
+    for who in ('b', 'c'):
+        answering[who].popen.wait(10)
+    b_hears_c, b_total = blocks_with(records['b'], TONES['c'])
+    c_hears_b, c_total = blocks_with(records['c'], TONES['b'])
+    print(f'# B heard C in {b_hears_c}/{b_total} blocks, C heard B in {c_hears_b}/{c_total}', flush=True)
+    # About 4 s merged: at least 2.5 s of it (10 blocks) each way.
+    ui.check(b_hears_c >= 10, f'B hears C through the app after the merge ({b_hears_c}/{b_total} blocks of 250 ms)')
+    ui.check(c_hears_b >= 10, f'C hears B through the app after the merge ({c_hears_b}/{c_total} blocks of 250 ms)')
 
 
 if __name__ == '__main__':

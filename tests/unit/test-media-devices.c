@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <signal.h>
 #include <string.h>
@@ -178,16 +177,6 @@ test_list_and_hotplug (void)
   g_assert_true (contains (removed, "zv_c"));
 }
 
-static ZvMediaSession *
-new_session (void)
-{
-  g_autoptr(GError) error = NULL;
-  ZvMediaSession *session = zv_media_session_new ("127.0.0.1", &error);
-
-  g_assert_no_error (error);
-  return session;
-}
-
 static void
 start_pair (ZvMediaSession *a,
             ZvMediaSession *b)
@@ -228,9 +217,9 @@ static void
 test_switch_input (void)
 {
   g_autoptr(ZvAudioDevices) devices = zv_audio_devices_new ();
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
-  g_autofree char *dir = g_dir_make_tmp ("zveno-dev-XXXXXX", NULL);
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
+  g_autofree char *dir = zv_test_make_dir ("zveno-dev-XXXXXX");
   g_autofree char *rec = g_build_filename (dir, "b.wav", NULL);
   g_autoptr(GstDevice) mic_a = NULL;
   g_autoptr(GstDevice) mic_b = NULL;
@@ -263,8 +252,7 @@ test_switch_input (void)
   g_assert_cmpfloat (tone_in (rec, 1000, TRUE), >, 0.6);
   g_assert_cmpfloat (tone_in (rec, 1000, FALSE), <, 0.2);
   g_assert_cmpfloat (tone_in (rec, 440, TRUE), <, 0.2);
-  g_remove (rec);
-  g_rmdir (dir);
+  zv_test_remove_dir (dir);
 }
 
 /* B plays what it receives on zv_a, then on zv_b: each sink's monitor hears the tone in turn. With
@@ -274,9 +262,9 @@ test_switch_output (gconstpointer data)
 {
   gboolean dsp = GPOINTER_TO_INT (data);
   g_autoptr(ZvAudioDevices) devices = zv_audio_devices_new ();
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
-  g_autofree char *dir = g_dir_make_tmp ("zveno-dev-XXXXXX", NULL);
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
+  g_autofree char *dir = zv_test_make_dir ("zveno-dev-XXXXXX");
   g_autofree char *tone = g_build_filename (dir, "tone.wav", NULL);
   g_autofree char *rec_a = g_build_filename (dir, "a.wav", NULL);
   g_autofree char *rec_b = g_build_filename (dir, "b.wav", NULL);
@@ -351,10 +339,7 @@ test_switch_output (gconstpointer data)
    * that does not switch keeps the tone in all of it. */
   g_assert_cmpfloat (tone_in (rec_a, 440, TRUE), <, 0.35);
   g_assert_cmpfloat (tone_in (rec_b, 440, TRUE), >, 0.6);
-  g_remove (tone);
-  g_remove (rec_a);
-  g_remove (rec_b);
-  g_rmdir (dir);
+  zv_test_remove_dir (dir);
 }
 
 int

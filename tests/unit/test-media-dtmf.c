@@ -12,16 +12,6 @@
 #include "zv-media-session.h"
 #include "zv-sip-account.h"
 
-static ZvMediaSession *
-new_session (void)
-{
-  g_autoptr(GError) error = NULL;
-  ZvMediaSession *session = zv_media_session_new ("127.0.0.1", &error);
-
-  g_assert_no_error (error);
-  return session;
-}
-
 static void
 append_digit (ZvMediaSession *session,
               const char     *digit,
@@ -46,8 +36,8 @@ static void
 test_rfc4733 (gconstpointer data)
 {
   const DtmfCase *c = data;
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
   g_autoptr(ZvSdp) to_a = zv_test_remote (zv_media_session_get_port (a), c->rtpmap, c->payload_type, NULL);
   g_autoptr(ZvSdp) to_b = zv_test_remote (zv_media_session_get_port (b), c->rtpmap, c->payload_type, NULL);
   g_autoptr(GString) at_a = g_string_new (NULL);
@@ -87,7 +77,7 @@ test_rfc4733 (gconstpointer data)
 static void
 test_no_telephone_event (void)
 {
-  g_autoptr(ZvMediaSession) a = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
   const char *text = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                      "m=audio 30000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
   g_autoptr(GError) error = NULL;

@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <string.h>
 
@@ -26,10 +25,7 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("zveno-media-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = zv_test_make_dir ("zveno-media-XXXXXX");
   f->tone = g_build_filename (f->dir, "tone.wav", NULL);
   zv_test_write_tone_wav (f->tone, TONE, 20, 48000);
   f->tone_b = g_build_filename (f->dir, "tone-b.wav", NULL);
@@ -40,29 +36,10 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (f->dir);
+  zv_test_remove_dir (f->dir);
   g_free (f->dir);
   g_free (f->tone);
   g_free (f->tone_b);
-}
-
-static ZvMediaSession *
-new_session (void)
-{
-  g_autoptr(GError) error = NULL;
-  ZvMediaSession *session = zv_media_session_new ("127.0.0.1", &error);
-
-  g_assert_no_error (error);
-  return session;
 }
 
 static void
@@ -112,8 +89,8 @@ test_codec (Fixture       *f,
             gconstpointer  data)
 {
   const CodecCase *c = data;
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
   g_autofree char *rec_a = g_build_filename (f->dir, "a.wav", NULL);
   g_autofree char *rec_b = g_build_filename (f->dir, "b.wav", NULL);
   g_autoptr(ZvSdp) to_a = zv_test_remote (zv_media_session_get_port (a), c->rtpmap, c->payload_type, NULL);
@@ -177,8 +154,8 @@ static void
 test_direction (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
   g_autofree char *rec_b = g_build_filename (f->dir, "b.wav", NULL);
   g_autofree char *rec_a = g_build_filename (f->dir, "a.wav", NULL);
   double heard, heard_by_a;
@@ -218,8 +195,8 @@ static void
 test_mute (Fixture       *f,
            gconstpointer  data)
 {
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
   g_autofree char *rec_b = g_build_filename (f->dir, "b.wav", NULL);
   guint64 received_before;
   double heard;
@@ -269,9 +246,9 @@ test_stats (Fixture       *f,
 
   if (lossy)
     g_setenv ("ZVENO_TEST_DROP_EVERY", "5", TRUE);
-  a = new_session ();
+  a = zv_test_session_new ();
   g_unsetenv ("ZVENO_TEST_DROP_EVERY");
-  b = new_session ();
+  b = zv_test_session_new ();
   zv_media_session_set_play_file (a, f->tone);
   zv_media_session_set_play_file (b, f->tone);
   start (a, b, NULL);
@@ -339,9 +316,9 @@ static void
 test_update (Fixture       *f,
              gconstpointer  data)
 {
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
-  g_autoptr(ZvMediaSession) c = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) c = zv_test_session_new ();
   g_autofree char *rec_b = g_build_filename (f->dir, "b.wav", NULL);
   g_autofree char *rec_c = g_build_filename (f->dir, "c.wav", NULL);
   g_autoptr(ZvSdp) to_c = zv_test_remote (zv_media_session_get_port (c), "PCMA/8000", 8, NULL);
@@ -392,8 +369,8 @@ test_timeout (Fixture       *f,
   guint timeouts = 0;
 
   g_setenv ("ZVENO_RTP_TIMEOUT", "0.6", TRUE);
-  a = new_session ();
-  b = new_session ();
+  a = zv_test_session_new ();
+  b = zv_test_session_new ();
   g_unsetenv ("ZVENO_RTP_TIMEOUT");
   g_signal_connect (b, "timeout", G_CALLBACK (count_timeout), &timeouts);
   start (a, b, NULL);

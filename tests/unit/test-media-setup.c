@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <string.h>
 
@@ -23,37 +22,15 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("zveno-setup-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = zv_test_make_dir ("zveno-setup-XXXXXX");
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (f->dir);
+  zv_test_remove_dir (f->dir);
   g_free (f->dir);
-}
-
-static ZvMediaSession *
-new_session (void)
-{
-  g_autoptr(GError) error = NULL;
-  ZvMediaSession *session = zv_media_session_new ("127.0.0.1", &error);
-
-  g_assert_no_error (error);
-  return session;
 }
 
 /* A calls B: A prepares with no codec (its offer is out), B prepares with A's offer while it
@@ -62,8 +39,8 @@ static void
 test_prepared (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
   g_autofree char *tone = g_build_filename (f->dir, "tone.wav", NULL);
   g_autofree char *heard = g_build_filename (f->dir, "a.wav", NULL);
   g_autoptr(ZvSdp) offer = zv_test_remote (zv_media_session_get_port (a), "opus/48000/2", 111, NULL);
@@ -127,8 +104,8 @@ test_packet_rate (Fixture       *f,
                   gconstpointer  data)
 {
   const RateCase *c = data;
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
   g_autoptr(ZvSdp) to_b = zv_test_remote (zv_media_session_get_port (b), c->rtpmap, c->payload_type, NULL);
   g_autoptr(ZvSdp) to_a = zv_test_remote (zv_media_session_get_port (a), c->rtpmap, c->payload_type, NULL);
   g_autoptr(GError) error = NULL;
@@ -170,8 +147,8 @@ static void
 test_dsp_without_devices (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr(ZvMediaSession) a = new_session ();
-  g_autoptr(ZvMediaSession) b = new_session ();
+  g_autoptr(ZvMediaSession) a = zv_test_session_new ();
+  g_autoptr(ZvMediaSession) b = zv_test_session_new ();
   g_autofree char *tone = g_build_filename (f->dir, "tone.wav", NULL);
   g_autofree char *heard = g_build_filename (f->dir, "b.wav", NULL);
   g_autoptr(ZvSdp) to_b = zv_test_remote (zv_media_session_get_port (b), "opus/48000/2", 111, NULL);

@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <string.h>
 
@@ -20,9 +19,8 @@ static ZvMediaSession *
 new_session (gboolean srtp)
 {
   g_autoptr(GError) error = NULL;
-  ZvMediaSession *session = zv_media_session_new ("127.0.0.1", &error);
+  ZvMediaSession *session = zv_test_session_new ();
 
-  g_assert_no_error (error);
   if (srtp)
     {
       g_assert_true (zv_media_session_enable_srtp (session, &error));
@@ -82,7 +80,7 @@ static void
 test_srtp (gconstpointer data)
 {
   SrtpCase c = GPOINTER_TO_INT (data);
-  g_autofree char *dir = g_dir_make_tmp ("zveno-srtp-XXXXXX", NULL);
+  g_autofree char *dir = zv_test_make_dir ("zveno-srtp-XXXXXX");
   g_autofree char *tone_a = g_build_filename (dir, "a-tone.wav", NULL);
   g_autofree char *tone_b = g_build_filename (dir, "b-tone.wav", NULL);
   g_autofree char *rec_a = g_build_filename (dir, "a.wav", NULL);
@@ -139,11 +137,7 @@ test_srtp (gconstpointer data)
     }
   else
     g_assert_cmpfloat (b_heard, <, 0.2);
-  g_remove (tone_a);
-  g_remove (tone_b);
-  g_remove (rec_a);
-  g_remove (rec_b);
-  g_rmdir (dir);
+  zv_test_remove_dir (dir);
 }
 
 /* An answer's crypto line: the tag is kept, keys of other suites and broken keys are ignored. */

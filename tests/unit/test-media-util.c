@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -194,4 +195,42 @@ zv_test_run_loop (double seconds)
 
   g_timeout_add ((guint) (seconds * 1000), quit_loop, loop);
   g_main_loop_run (loop);
+}
+
+/* A media session on loopback, as every media test makes them. */
+ZvMediaSession *
+zv_test_session_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  ZvMediaSession *session = zv_media_session_new ("127.0.0.1", &error);
+
+  g_assert_no_error (error);
+  return session;
+}
+
+/* A new private directory for a test's WAV files; @tmpl as for g_dir_make_tmp(). */
+char *
+zv_test_make_dir (const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+/* Removes such a directory with the files in it (the tests make no subdirectories). */
+void
+zv_test_remove_dir (const char *dir)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (dir);
 }

@@ -1,9 +1,11 @@
 /* test-media-util.h: helpers for the media tests: tone WAV files, a Goertzel tone detector over
- * recordings, far-end descriptions, and running the main loop for a while. */
+ * recordings, far-end descriptions, sessions on loopback, temporary directories, and running the
+ * main loop for a while. */
 #pragma once
 
 #include <glib.h>
 
+#include "zv-media-session.h"
 #include "zv-sdp.h"
 
 G_BEGIN_DECLS
@@ -32,6 +34,9 @@ ZvSdp     *zv_test_remote           (guint       port,
                                      guint       payload_type,
                                      const char *direction);
 void       zv_test_run_loop         (double      seconds);
+ZvMediaSession *zv_test_session_new (void);
+char      *zv_test_make_dir         (const char *tmpl);
+void       zv_test_remove_dir       (const char *dir);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvTestWav, zv_test_wav_free)
 
