@@ -113,6 +113,20 @@ zv_phone_identify_peer (ZvPhone *self,
 
   if (info->name != NULL)
     return;
+  /* An outside caller's number as the app writes numbers everywhere ("+7 495 555-12-34", as the
+   * dialled ones are), not as the SIP From carried it ("+74955551234"). The server compares
+   * numbers by their digits, so the lookup and the report take it as well. */
+  {
+    g_autofree char *normalized = zv_phone_number_normalize (info->number, COUNTRY_CODE, NULL);
+    g_autofree char *formatted = normalized != NULL && normalized[0] == '+' ? zv_phone_number_format (normalized) : NULL;
+
+    if (formatted != NULL && g_strcmp0 (formatted, info->number) != 0)
+      {
+        g_free (info->number);
+        info->number = g_steal_pointer (&formatted);
+        zv_phone_emit_peer_changed (self, call);
+      }
+  }
   if (zv_phone_lookup_user (self, info->number, TRUE, NULL, &info->name, &info->detail, NULL))
     {
       zv_phone_emit_peer_changed (self, call);

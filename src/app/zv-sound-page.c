@@ -95,6 +95,81 @@ fill_row (ZvSoundPage *self,
   select_from_key (self, row);
 }
 
+/* ---- the popover's items ----
+ * libadwaita 1.2's own items cut each name at 20 characters: the Russian "System default"
+ * showed as "Системное по умолч…", and a USB headset's name as its first two words. These take up
+ * to 40 (a longer name still ends in "…" rather than widen the popover past the window). */
+
+static void
+item_check (AdwComboRow *row,
+            GParamSpec  *pspec,
+            GtkListItem *item)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+
+  gtk_widget_set_opacity (gtk_widget_get_last_child (box),
+                          gtk_list_item_get_position (item) == adw_combo_row_get_selected (row) ? 1.0 : 0.0);
+}
+
+static void
+item_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               AdwComboRow              *row)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *check = g_object_new (GTK_TYPE_IMAGE,
+                                   "icon-name", "object-select-symbolic",
+                                   "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                   NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
+  gtk_label_set_width_chars (GTK_LABEL (label), 1);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+item_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              AdwComboRow              *row)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkStringObject *name = gtk_list_item_get_item (item);
+  gulong handler;
+
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (box)), gtk_string_object_get_string (name));
+  /* The check follows the choice while the popover stays built between openings. */
+  handler = g_signal_connect_object (row, "notify::selected", G_CALLBACK (item_check), item, 0);
+  g_object_set_data (G_OBJECT (item), "zv-selected-handler", GSIZE_TO_POINTER (handler));
+  item_check (row, NULL, item);
+}
+
+static void
+item_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                AdwComboRow              *row)
+{
+  gulong handler = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (item), "zv-selected-handler"));
+
+  g_clear_signal_handler (&handler, row);
+  g_object_set_data (G_OBJECT (item), "zv-selected-handler", NULL);
+}
+
+static void
+set_list_factory (AdwComboRow *row)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (item_setup_cb), row);
+  g_signal_connect (factory, "bind", G_CALLBACK (item_bind_cb), row);
+  g_signal_connect (factory, "unbind", G_CALLBACK (item_unbind_cb), row);
+  adw_combo_row_set_list_factory (row, factory);
+}
+
 static void
 fill_all (ZvSoundPage *self,
           const char  *gone)
@@ -209,7 +284,10 @@ zv_sound_page_init (ZvSoundPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   for (guint row = 0; row < N_ROWS; row++)
-    self->ids[row] = g_ptr_array_new_with_free_func (g_free);
+    {
+      self->ids[row] = g_ptr_array_new_with_free_func (g_free);
+      set_list_factory (self->rows[row]);
+    }
 }
 
 /**

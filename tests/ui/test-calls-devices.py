@@ -6,10 +6,16 @@ Preferences → Sound: the speaker is set to the Desk Speakers and the ringing d
 through AT-SPI (the combo rows, by keyboard). A call from the dial pad to the colleague: the tone
 arrives on the Desk Speakers' monitor (recorded with parec, found by Goertzel) and not on the
 Headset's; the in-call sound menu has the Desk Speakers checked; choosing the Headset there moves the
-tone to the Headset's monitor during the call. After Hang Up the call's quality report is in the
-server's call_stats with the call's SIP Call-ID and a MOS. An incoming call then rings (440 + 480 Hz)
-on the Headset, the ringing device, and not on the Desk Speakers. Screenshots of Preferences → Sound
-and the in-call sound menu."""
+tone to the Headset's monitor during the call. Hot-plug during the call: a USB headset plugged in
+(`pactl load-module module-null-sink`) shows in the in-call menu and takes the tone when chosen;
+pulled out (`pactl unload-module`) the call goes on on the system default (the tone is back on the
+Desk Speakers), the call view says the headset was disconnected, and the menu no longer lists it;
+the same for a USB microphone (the call's recording stream moves to the default source). Preferences
+→ Sound offers a speaker plugged in after the call and drops it once unplugged. After Hang Up the
+call's quality report is in the server's call_stats with the call's SIP Call-ID and a MOS. An
+incoming call then rings (440 + 480 Hz) on the Headset, the ringing device, and not on the Desk
+Speakers. Screenshots of Preferences → Sound and the in-call sound menu before, with and after the
+headset."""
 
 import importlib.util
 import json
@@ -68,6 +74,43 @@ def start_pulse(ui, tmp):
     return proc
 
 
+def plug(ui, module, *args):
+    """Loads a PulseAudio module (a device appears, as when a headset is plugged in); returns its index.
+    Unloaded after the test if it is still there."""
+    out = subprocess.run(['pactl', 'load-module', module, *args], capture_output=True, text=True, timeout=10)
+    if out.returncode != 0:
+        raise harness.UiTestFailure(f'pactl load-module {module} failed: {out.stderr}')
+    index = out.stdout.strip()
+    ui.defer(lambda: subprocess.run(['pactl', 'unload-module', index], capture_output=True, timeout=10))
+    return index
+
+
+def unplug(ui, index):
+    """Unloads the module: its device goes away as an unplugged headset does."""
+    out = subprocess.run(['pactl', 'unload-module', index], capture_output=True, text=True, timeout=10)
+    if out.returncode != 0:
+        raise harness.UiTestFailure(f'pactl unload-module {index} failed: {out.stderr}')
+
+
+def recording_from():
+    """The sources the app's recording streams are connected to (by name), monitors (parec) left out."""
+    names = {}
+    for line in subprocess.run(['pactl', 'list', 'short', 'sources'], capture_output=True, text=True,
+                               timeout=10).stdout.splitlines():
+        fields = line.split('\t')
+        if len(fields) > 1:
+            names[fields[0]] = fields[1]
+    used = []
+    for line in subprocess.run(['pactl', 'list', 'short', 'source-outputs'], capture_output=True, text=True,
+                               timeout=10).stdout.splitlines():
+        fields = line.split('\t')
+        if len(fields) > 2:
+            name = names.get(fields[1], f'#{fields[1]}')
+            if not name.endswith('.monitor'):
+                used.append(name)
+    return used
+
+
 def tone_share(sink, freq, seconds):
     """Share of the power at @freq in what @sink plays for @seconds (its monitor, via parec)."""
     rec = subprocess.Popen(['parec', '-d', f'{sink}.monitor', '--raw', '--format=s16le', f'--rate={RATE}',
@@ -118,9 +161,9 @@ def focus(ui, acc, what, presses=12):
     raise harness.UiTestFailure(f'{what} never gets the keyboard focus')
 
 
-def offered(ui, row_name, expected):
+def offered(ui, row_name, expected, shot=None):
     """The items the combo row @row_name lists in its popover (opened by keyboard, closed with Escape),
-    waiting until every name in @expected shows."""
+    waiting until every name in @expected shows; the open list is the screenshot @shot if given."""
     row = ui.find('combo box', ui.tr(row_name))
     focus(ui, row, row_name)
     ui.press('Return')
@@ -130,6 +173,8 @@ def offered(ui, row_name, expected):
                 ui.find(None, name, timeout=5)
             except harness.UiTestFailure:
                 break
+        if shot is not None:
+            ui.screenshot(shot)
         return ui.texts(roles={'label', 'list item'})
     finally:
         ui.press('Escape')
@@ -210,9 +255,60 @@ def test(ui):
     desk = tone_share('zv_desk', TONE_HZ, 1.0)
     ui.check(desk < 0.05, f'and leaves the Desk Speakers (share {desk:.2f})')
 
+    # ---- hot-plug during the call: a USB headset comes, is used, and is pulled out ----
+    usb = plug(ui, 'module-null-sink', 'sink_name=zv_usb', 'sink_properties=device.description=USB_Headset')
+    ui.click(ui.find(None, ui.tr('Sound Devices')))
+    ui.find(None, 'USB_Headset', timeout=10)
+    ui.screenshot('in-call-sound-menu-plugged')
+    ui.click(ui.find(None, 'USB_Headset'))
+    moved = wait_tone('zv_usb', TONE_HZ, 10)
+    ui.check(moved > 0.3, f'the tone moves to the headset just plugged in (share {moved:.2f})')
+    unplug(ui, usb)
+    lost = ui.tr('“%s” was disconnected: the call goes on with the system default').replace('%s', 'USB_Headset')
+    ui.wait_for_text(lost, timeout=10)
+    desk = wait_tone('zv_desk', TONE_HZ, 10)
+    ui.check(desk > 0.3, f'the call goes on on the system default, the Desk Speakers (share {desk:.2f})')
+    ui.check(b_phone.out.text().count('ended') == 0, f'the call survives the unplugging\n{b_phone.diag()}')
+    ui.screenshot('in-call-unplugged')
+    ui.click(ui.find(None, ui.tr('Sound Devices')))
+    ui.find(None, 'Desk_Speakers', timeout=5)
+    offered_now = ui.texts(roles={'label', 'toggle button', 'push button'})
+    ui.check('USB_Headset' not in offered_now, f'the sound menu no longer lists the headset: {offered_now}')
+    ui.check(ui.is_checked(ui.find(None, 'Desk_Speakers')), 'and has the Desk Speakers checked')
+    ui.screenshot('in-call-sound-menu-unplugged')
+    ui.press('Escape')
+
+    # The microphone in use pulled out too: the call records from the system default again.
+    mic = plug(ui, 'module-null-source', 'source_name=zv_mic_usb', 'description=USB_Microphone')
+    ui.click(ui.find(None, ui.tr('Sound Devices')))
+    ui.click(ui.find(None, 'USB_Microphone', timeout=10))
+    calls.wait_until('the call records from the USB microphone just plugged in',
+                     lambda: recording_from() == ['zv_mic_usb'], 10)
+    unplug(ui, mic)
+    ui.wait_for_text(ui.tr('“%s” was disconnected: the call goes on with the system default')
+                     .replace('%s', 'USB_Microphone'), timeout=10)
+    default_source = subprocess.run(['pactl', 'get-default-source'], capture_output=True, text=True,
+                                    timeout=10).stdout.strip()
+    calls.wait_until(f'the call records from the default microphone ({default_source}) again, '
+                     f'not from nothing', lambda: recording_from() == [default_source], 10)
+    ui.check(b_phone.out.text().count('ended') == 0, f'the call survives it\n{b_phone.diag()}')
+
     ui.click(ui.find('push button', ui.tr('Hang Up')))
     ui.check(b_phone.out.wait(r'^ended: ', 10) is not None, f'the call ends\n{b_phone.diag()}')
     ui.click(ui.find('push button', ui.tr('Done')))
+
+    # ---- Preferences -> Sound follows devices coming and going ----
+    dock = plug(ui, 'module-null-sink', 'sink_name=zv_dock', 'sink_properties=device.description=Dock_Speakers')
+    ui.press('<Control>comma')
+    ui.click(ui.find(None, ui.tr('Sound'), timeout=10))
+    speakers = offered(ui, 'Speaker', ['Dock_Speakers'], shot='preferences-speaker-plugged')
+    ui.check('Dock_Speakers' in speakers, f'a speaker plugged in is offered in Preferences: {speakers}')
+    unplug(ui, dock)
+    time.sleep(1)
+    speakers = offered(ui, 'Speaker', ['Desk_Speakers'], shot='preferences-speaker-unplugged')
+    ui.check('Dock_Speakers' not in speakers and 'Desk_Speakers' in speakers,
+             f'and no longer once it is unplugged: {speakers}')
+    ui.press('Escape')
 
     # ---- the quality report reached the server ----
     def report():

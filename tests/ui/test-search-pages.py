@@ -32,44 +32,42 @@ def test(ui):
     ui.check(seed(db, 12, 8, 200, 5).returncode == 0, 'the demo company is seeded')
     server = Server(db)
     server.start()
-    try:
-        messaging.start_keyring()
-        os.environ['ZVENO_DATA_DIR'] = os.path.join(tmp, 'data')
-        anna = Api(server.url + '/api/v1', 'anna', 'demo')
-        directory = [e for e in anna.call('GET', '/directory?limit=1000')['entries']
-                     if e['id'] != anna.user['id'] and e.get('name')]
-        # Two colleagues whose names do not contain each other.
-        found, other = next((a, b) for a in directory for b in directory
-                            if a['name'] not in b['name'] and b['name'] not in a['name'])
-        chats = anna.call('GET', '/sync?history=1')['chats']
-        title = next(c['title'] for c in chats if c.get('title'))
+    ui.defer(server.stop)
+    messaging.start_keyring()
+    os.environ['ZVENO_DATA_DIR'] = os.path.join(tmp, 'data')
+    anna = Api(server.url + '/api/v1', 'anna', 'demo')
+    directory = [e for e in anna.call('GET', '/directory?limit=1000')['entries']
+                 if e['id'] != anna.user['id'] and e.get('name')]
+    # Two colleagues whose names do not contain each other.
+    found, other = next((a, b) for a in directory for b in directory
+                        if a['name'] not in b['name'] and b['name'] not in a['name'])
+    chats = anna.call('GET', '/sync?history=1')['chats']
+    title = next(c['title'] for c in chats if c.get('title'))
 
-        ui.start()
-        actions.sign_in(ui, server.url)
-        ui.find('label', title, timeout=30)
+    ui.start()
+    actions.sign_in(ui, server.url)
+    ui.find('label', title, timeout=30)
 
-        # Contacts unfiltered first: both show.
-        ui.click(ui.find('page tab', ui.tr('Contacts')))
-        named(ui, found['name'])
-        named(ui, other['name'])
+    # Contacts unfiltered first: both show.
+    ui.click(ui.find('page tab', ui.tr('Contacts')))
+    named(ui, found['name'])
+    named(ui, other['name'])
 
-        # Typed on the Chats page, then the Contacts page is shown: it is filtered by that text.
-        ui.click(ui.find('page tab', ui.tr('Chats')))
-        ui.press('<Control>f')
-        ui.set_text(messaging.text_field(ui, ui.tr('Search chats')), found['name'])
-        ui.click(ui.find('page tab', ui.tr('Contacts')))
-        named(ui, found['name'])
-        named(ui, other['name'], showing=False)
-        ui.screenshot('contacts-filtered-after-switch')
+    # Typed on the Chats page, then the Contacts page is shown: it is filtered by that text.
+    ui.click(ui.find('page tab', ui.tr('Chats')))
+    ui.press('<Control>f')
+    ui.set_text(messaging.text_field(ui, ui.tr('Search chats')), found['name'])
+    ui.click(ui.find('page tab', ui.tr('Contacts')))
+    named(ui, found['name'])
+    named(ui, other['name'], showing=False)
+    ui.screenshot('contacts-filtered-after-switch')
 
-        # Cleared on the Contacts page and back to Chats: every chat shows again.
-        ui.set_text(messaging.text_field(ui, ui.tr('Search contacts')), '')
-        named(ui, other['name'])
-        ui.click(ui.find('page tab', ui.tr('Chats')))
-        ui.find('label', title, timeout=10)
-        ui.screenshot('chats-unfiltered')
-    finally:
-        server.stop()
+    # Cleared on the Contacts page and back to Chats: every chat shows again.
+    ui.set_text(messaging.text_field(ui, ui.tr('Search contacts')), '')
+    named(ui, other['name'])
+    ui.click(ui.find('page tab', ui.tr('Chats')))
+    ui.find('label', title, timeout=10)
+    ui.screenshot('chats-unfiltered')
 
 
 harness.main(test)
