@@ -11,10 +11,16 @@
  * sight (issue 6). A list the user has not scrolled down is therefore moved back to its top when
  * rows arrive there. The list's accessible description names the newest call, so a screen reader
  * tells it without walking the rows.
+ *
+ * The sidebar's one search field filters this page too (zv_calls_page_set_filter()): by the
+ * other party's name in any script and case, or by their number, digits compared whatever way
+ * either side is written ("495 123" finds "+7 495 123-45-67").
  */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -30,6 +36,9 @@ struct _ZvCallsPage
   GSignalGroup       *phone_signals;
   GSignalGroup       *history_signals;
   GtkNoSelection     *selection;
+  GtkFilterListModel *filtered;
+  char               *filter_text;     /* casefolded; NULL: no filter */
+  char               *filter_digits;   /* the search's digits when it reads as a number, else NULL */
 
   /* borrowed: template children */
   GtkImage           *status_icon;
@@ -109,6 +118,87 @@ update_stack (ZvCallsPage *self)
   adw_status_page_set_description (self->empty_page,
                                    self->phone != NULL ? _("Calls you make and receive appear here")
                                                        : _("Your call history appears here after you sign in"));
+}
+
+static char *
+digits_of (const char *text)
+{
+  GString *digits = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isdigit (*p))
+      g_string_append_c (digits, *p);
+  return g_string_free (digits, FALSE);
+}
+
+/* A search reads as a number when it holds digits and nothing but a number's separators. */
+static gboolean
+reads_as_number (const char *text)
+{
+  gboolean digit = FALSE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        digit = TRUE;
+      else if (strchr ("+-() .", *p) == NULL)
+        return FALSE;
+    }
+  return digit;
+}
+
+static gboolean
+record_matches (gpointer item,
+                gpointer user_data)
+{
+  ZvCallsPage *self = user_data;
+  ZvCallRecord *record = item;
+  const char *name = zv_call_record_get_peer_name (record);
+  const char *number = zv_call_record_get_peer_number (record);
+  g_autofree char *folded_name = NULL;
+  g_autofree char *folded_number = NULL;
+
+  if (self->filter_text == NULL)
+    return TRUE;
+  if (self->filter_digits != NULL)
+    {
+      g_autofree char *number_digits = digits_of (number != NULL ? number : "");
+
+      if (strstr (number_digits, self->filter_digits) != NULL)
+        return TRUE;
+    }
+  folded_name = g_utf8_casefold (name != NULL ? name : "", -1);
+  folded_number = g_utf8_casefold (number != NULL ? number : "", -1);
+  return strstr (folded_name, self->filter_text) != NULL || strstr (folded_number, self->filter_text) != NULL;
+}
+
+/**
+ * zv_calls_page_set_filter:
+ * @text: (nullable): what the user typed in the search field; empty or %NULL shows every call
+ *
+ * Returns: %TRUE when a call matches (or there is no filter), so the window can say "No
+ *   Results Found" otherwise
+ */
+gboolean
+zv_calls_page_set_filter (ZvCallsPage *self,
+                          const char  *text)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
+  GtkFilter *filter;
+
+  g_return_val_if_fail (ZV_IS_CALLS_PAGE (self), FALSE);
+
+  g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->filter_digits, g_free);
+  if (*stripped != '\0')
+    {
+      self->filter_text = g_utf8_casefold (stripped, -1);
+      if (reads_as_number (stripped))
+        self->filter_digits = digits_of (stripped);
+    }
+  filter = gtk_filter_list_model_get_filter (self->filtered);
+  gtk_filter_changed (filter, GTK_FILTER_CHANGE_DIFFERENT);
+  return self->filter_text == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0;
 }
 
 static void
@@ -199,7 +289,7 @@ zv_calls_page_set_phone (ZvCallsPage *self,
   history = phone != NULL ? zv_phone_get_history (phone) : NULL;
   g_signal_group_set_target (self->phone_signals, phone);
   g_signal_group_set_target (self->history_signals, history);
-  gtk_no_selection_set_model (self->selection, history != NULL ? G_LIST_MODEL (history) : NULL);
+  gtk_filter_list_model_set_model (self->filtered, history != NULL ? G_LIST_MODEL (history) : NULL);
   update_status (self);
   update_stack (self);
 }
@@ -218,6 +308,9 @@ zv_calls_page_dispose (GObject *object)
   g_clear_object (&self->phone_signals);
   g_clear_object (&self->history_signals);
   g_clear_object (&self->selection);
+  g_clear_object (&self->filtered);
+  g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->filter_digits, g_free);
   g_clear_object (&self->phone);
   /* AdwBin unparents the template root itself; gtk_widget_dispose_template() would do it twice. */
 
@@ -261,7 +354,9 @@ zv_calls_page_init (ZvCallsPage *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
   gtk_list_view_set_factory (self->list_view, factory);
-  self->selection = gtk_no_selection_new (NULL);
+  /* Not incremental: a history is a few hundred records, and a search answers at once. */
+  self->filtered = gtk_filter_list_model_new (NULL, GTK_FILTER (gtk_custom_filter_new (record_matches, self, NULL)));
+  self->selection = gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->filtered)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_object (self->selection, "items-changed", G_CALLBACK (selection_items_changed_cb), self,
                            G_CONNECT_SWAPPED);

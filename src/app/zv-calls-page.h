@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ZvCallsPage, zv_calls_page, ZV, CALLS_PAGE, AdwBin)
 
-void  zv_calls_page_set_phone  (ZvCallsPage  *self,
-                                ZvPhone      *phone);
+void      zv_calls_page_set_phone   (ZvCallsPage  *self,
+                                     ZvPhone      *phone);
+gboolean  zv_calls_page_set_filter  (ZvCallsPage  *self,
+                                     const char   *text);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "zv-contact-list.h"
 #include "zv-contacts-page.h"
+#include "zv-list-window.h"
 #include "zv-sync.h"
 
 struct _ZvContactsPage
@@ -23,6 +24,8 @@ struct _ZvContactsPage
   /* owned */
   ZvAccount      *account;
   ZvContactList  *contacts;
+  ZvListWindow   *window;          /* the contacts the list view is given (see CONTACTS_SHOWN) */
+  guint           grow_idle;
   GtkSingleSelection *selection;
   ZvContact      *contact;         /* the person on the contact page */
   GCancellable   *cancellable;     /* the "Write" in flight */
@@ -52,6 +55,13 @@ struct _ZvContactsPage
 };
 
 G_DEFINE_FINAL_TYPE (ZvContactsPage, zv_contacts_page, ADW_TYPE_BIN)
+
+/* GTK 4.8's list view makes and binds ~200 rows whatever it is given: it is given the first
+ * CONTACTS_SHOWN people of the (filtered) directory, CONTACTS_GROW more whenever the view's bottom
+ * is within half a screen of the last one given (scrolling, or the arrow keys). */
+#define CONTACTS_SHOWN 20
+#define CONTACTS_GROW 30
+#define CONTACTS_AHEAD 1.5
 
 enum {
   PROP_0,
@@ -132,6 +142,31 @@ update_empty_state (ZvContactsPage *self)
   gtk_stack_set_visible_child_name (self->list_stack, "empty");
 }
 
+static gboolean
+grow_idle_cb (gpointer user_data)
+{
+  ZvContactsPage *self = user_data;
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+
+  self->grow_idle = 0;
+  if (self->window != NULL && !zv_list_window_at_end (self->window) &&
+      gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) - CONTACTS_AHEAD * gtk_adjustment_get_page_size (adj))
+    zv_list_window_grow_end (self->window, CONTACTS_GROW);
+  return G_SOURCE_REMOVE;
+}
+
+/* In an idle: not inside the list view's own handling of the scroll. */
+static void
+scrolled_cb (ZvContactsPage *self)
+{
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+  double page = gtk_adjustment_get_page_size (adj);
+
+  if (self->window != NULL && self->grow_idle == 0 && page > 0 && !zv_list_window_at_end (self->window) &&
+      gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) - CONTACTS_AHEAD * page)
+    self->grow_idle = g_idle_add (grow_idle_cb, self);
+}
+
 static void
 on_items_changed (GListModel     *model,
                   guint           position,
@@ -139,7 +174,13 @@ on_items_changed (GListModel     *model,
                   guint           added,
                   ZvContactsPage *self)
 {
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->window));
+
   update_empty_state (self);
+  /* The directory arrived or the filter changed (the window has taken the change already): the
+   * first CONTACTS_SHOWN again. */
+  if (shown < CONTACTS_SHOWN && !zv_list_window_at_end (self->window))
+    zv_list_window_grow_end (self->window, CONTACTS_SHOWN - shown);
 
   /* The person on screen left the directory (a delta removed them): back to the list. */
   if (self->contact != NULL && removed > 0 &&
@@ -164,7 +205,7 @@ static void
 on_list_activate (ZvContactsPage *self,
                   guint           position)
 {
-  g_autoptr(ZvContact) contact = g_list_model_get_item (G_LIST_MODEL (self->contacts), position);
+  g_autoptr(ZvContact) contact = g_list_model_get_item (G_LIST_MODEL (self->window), position);
 
   if (contact != NULL)
     zv_contacts_page_show_contact (self, zv_contact_get_id (contact));
@@ -528,12 +569,19 @@ zv_contacts_page_constructed (GObject *object)
   g_return_if_fail (ZV_IS_STORE (store));
 
   self->contacts = zv_contact_list_new (store);
+  /* Made first: it takes each change of the directory before on_items_changed tops it up. */
+  self->window = zv_list_window_new (G_LIST_MODEL (self->contacts), 0, CONTACTS_SHOWN);
+  zv_list_window_set_follow_end (self->window, FALSE);
   g_signal_connect_object (self->contacts, "items-changed", G_CALLBACK (on_items_changed), self, 0);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->contacts)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->window)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
   update_empty_state (self);
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view)), "value-changed",
+                           G_CALLBACK (scrolled_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view)), "notify::upper",
+                           G_CALLBACK (scrolled_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -544,7 +592,11 @@ zv_contacts_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   /* AdwBin unparents the template root itself; gtk_widget_dispose_template() would do it twice. */
+  g_clear_handle_id (&self->grow_idle, g_source_remove);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->selection);
+  g_clear_object (&self->window);
   g_clear_object (&self->contacts);
   g_clear_object (&self->contact);
   g_clear_object (&self->account);

@@ -4,6 +4,7 @@
 
 #include "zv-composer.h"
 #include "zv-conversation.h"
+#include "zv-list-window.h"
 #include "zv-message-list.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,11 @@ struct _ZvConversation
   ZvSession      *session;
   ZvChat         *chat;
   ZvMessageList  *messages;
+  ZvListWindow   *window;           /* the range of messages the list view is given */
+  guint           grow_idle;        /* the window grows here, not inside the adjustment's signal */
+  guint           trim_tick;        /* drops rows beyond WINDOW_MAX, a frame after a growth */
+  guint           trim_wait;        /* frames still to wait */
+  gboolean        trim_end;         /* drop them at the end (after growing at the start) */
   GCancellable   *cancellable;
 
   gboolean        stick_to_bottom;
@@ -31,7 +37,7 @@ struct _ZvConversation
   GHashTable     *bound_rows;       /* ZvMessageRow set: the rows on screen, for the highlight */
   gint64          highlight_id;     /* the message to show highlighted, 0: none */
   guint           highlight_timeout;
-  guint           scroll_position;  /* where zv_conversation_scroll_to_message wants to be */
+  guint           scroll_position;  /* where zv_conversation_scroll_to_message wants to be (in messages) */
   guint           scroll_retries;   /* frames left to re-apply it while the list learns row heights */
   guint           scroll_tick;
 
@@ -39,11 +45,15 @@ struct _ZvConversation
   gint64          bench_t0;         /* when the chat was set, 0: reported */
   guint           bench_frames;     /* frames spent scrolling up */
   guint           bench_at_top;     /* frames in a row at the top */
+  guint           bench_binds;      /* rows bound since the chat was set */
+  guint           bench_paints;     /* frames painted since the chat was set */
+  guint           bench_grown;      /* rows the window grew at its start since the last frame, 0: none */
+  double          bench_grow_value; /* the adjustment then */
+  double          bench_grow_upper;
+  guint           bench_grows;      /* growths at the start measured */
+  double          bench_drift_max;  /* the most the view moved at one of them, in px */
   gboolean        bench_scrolling;
   gboolean        bench_connected;
-
-  gboolean        skip_binds;       /* while the list is given a long chat's model */
-  GPtrArray      *skipped;          /* GtkListItem: not bound meanwhile */
 
   /* borrowed: template children */
   AdwToastOverlay *toasts;

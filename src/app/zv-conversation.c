@@ -1,10 +1,13 @@
 /* zv-conversation.c: ZvConversation, one chat's messages and the composer.
  *
- * The list view shows a ZvMessageList, which reads rows by position on demand, so opening a chat of
- * any length costs the rows on screen. It opens at the bottom and stays there while new messages
- * arrive, unless the user scrolled up to read; scrolling near the top asks the server for older
- * history, and rows added above keep the ones on screen where they were. When messages arrive while
- * the user reads above, a "New Messages" button takes them down.
+ * The messages are a ZvMessageList, which reads rows by position on demand. The list view is given
+ * a ZvListWindow of it, the newest WINDOW_OPEN messages: GTK 4.8's list view lays out ~200 rows
+ * around what it shows whatever the viewport, so handed the whole chat it spent 0.6-1 s on its
+ * first frame here, handed the window a third of that. Scrolling within a screen of the window's
+ * top grows it by WINDOW_GROW older messages (the list view keeps the row it shows in place: what
+ * the user reads does not move), and at the chat's cached start asks the server for older history. Jumping to a
+ * message (first unread, a search result, a reply's quote) moves the window around it, and the
+ * "New Messages" button, shown when messages arrive while the user reads above, back to the newest.
  *
  * The message actions are in zv-conversation-actions.c. The typing line shows ZvEvents::typing for
  * this chat for a few seconds.
@@ -26,8 +29,16 @@
 #define TYPING_EXPIRE_MS 6000
 
 #define SCROLL_FRAMES 6
-/* Longer chats open without binding the rows of their start (see zv_conversation_set_chat). */
-#define SKIP_BINDS_MIN 1000
+/* Rows the list view is given when a chat opens (a screen is ~10-25 of them), how many more it is
+ * given when the user nears the window's edge, and how many around a message jumped to. */
+#define WINDOW_OPEN 50
+#define WINDOW_GROW 50
+#define WINDOW_AROUND 30
+/* The window never holds more: growing at one end drops rows at the other, far out of view (GTK
+ * keeps ~200 rows around what it shows). Without a cap, scrolling up through 100,000 messages
+ * handed the list view ever more rows, and its frames slowed with the count (it did not reach the
+ * top in 30 min; the whole chat as the model: 18 min). */
+#define WINDOW_MAX 400
 
 
 G_DEFINE_FINAL_TYPE (ZvConversation, zv_conversation, ADW_TYPE_BIN)
@@ -47,12 +58,16 @@ bind_row (ZvConversation *self,
   guint position = gtk_list_item_get_position (item);
   g_autoptr(ZvMessage) previous = NULL;
 
+  /* The message before, for grouping: it may be just outside the window. */
+  if (self->messages != NULL && self->window != NULL)
+    position += zv_list_window_get_start (self->window);
   if (position > 0 && self->messages != NULL)
     previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
   zv_message_row_set_message (row, message, previous);
   zv_message_row_set_highlighted (row, self->highlight_id != 0 && message != NULL &&
                                        zv_message_get_id (message) == self->highlight_id);
   g_hash_table_add (self->bound_rows, row);
+  self->bench_binds++;
 }
 
 static void
@@ -77,13 +92,6 @@ bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *item,
          ZvConversation           *self)
 {
-  /* Rows the list makes at the chat's start while it is given the model; it moves to the end
-   * before drawing, where every row is bound again. */
-  if (self->skip_binds)
-    {
-      g_ptr_array_add (self->skipped, g_object_ref (item));
-      return;
-    }
   bind_row (self, item);
 }
 
@@ -115,6 +123,9 @@ scroll_to_bottom (ZvConversation *self)
   GtkAdjustment *adj = vadjustment (self);
   guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
 
+  /* Back from a message far up: the newest rows again, not all those in between. */
+  if (self->window != NULL && !zv_list_window_at_end (self->window))
+    zv_list_window_show_last (self->window, WINDOW_OPEN);
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
   if (n == 0)
     return;
@@ -142,15 +153,110 @@ older_loaded_cb (GObject      *object,
     gtk_revealer_set_reveal_child (self->loading_revealer, FALSE);
 }
 
+static gboolean
+trim_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  ZvConversation *self = ZV_CONVERSATION (widget);
+  guint start, end;
+
+  if (self->trim_wait > 0)
+    {
+      self->trim_wait--;
+      return G_SOURCE_CONTINUE;
+    }
+  self->trim_tick = 0;
+  if (self->window == NULL)
+    return G_SOURCE_REMOVE;
+  start = zv_list_window_get_start (self->window);
+  end = zv_list_window_get_end (self->window);
+  if (end - start > WINDOW_MAX)
+    {
+      if (self->trim_end)
+        zv_list_window_set_range (self->window, start, start + WINDOW_MAX);
+      else
+        zv_list_window_set_range (self->window, end - WINDOW_MAX, end);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Rows beyond WINDOW_MAX go at the far end, in the frame after the one that lays out a growth:
+ * one change per frame for the list view to keep its anchor through. */
+static void
+schedule_trim (ZvConversation *self,
+               gboolean        at_end)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->window)) <= WINDOW_MAX)
+    return;
+  self->trim_end = at_end;
+  self->trim_wait = 1;
+  if (self->trim_tick == 0)
+    self->trim_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), trim_tick_cb, NULL, NULL);
+}
+
+/* Within a screen of the window's top or bottom: give the list view more rows there before the
+ * user reaches the edge. The list view keeps the row it shows in place when rows are inserted
+ * above it (its anchor is an item, not an offset), so the view does not move. */
+static gboolean
+grow_idle_cb (gpointer user_data)
+{
+  ZvConversation *self = user_data;
+  GtkAdjustment *adj = vadjustment (self);
+  double value = gtk_adjustment_get_value (adj);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  self->grow_idle = 0;
+  if (self->window == NULL)
+    return G_SOURCE_REMOVE;
+  if (value <= page && !zv_list_window_at_start (self->window))
+    {
+      guint grown = zv_list_window_grow_start (self->window, WINDOW_GROW);
+
+      schedule_trim (self, TRUE);
+
+      /* The benchmark checks at the next frame that the view did not move (see bench_after_paint). */
+      if (self->bench_grown == 0)
+        {
+          self->bench_grow_value = value;
+          self->bench_grow_upper = gtk_adjustment_get_upper (adj);
+        }
+      self->bench_grown += grown;
+    }
+  else if (value >= gtk_adjustment_get_upper (adj) - 2 * page && !zv_list_window_at_end (self->window))
+    {
+      zv_list_window_grow_end (self->window, WINDOW_GROW);
+      schedule_trim (self, FALSE);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+maybe_grow (ZvConversation *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+  double value = gtk_adjustment_get_value (adj);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  if (self->window != NULL && self->grow_idle == 0 && page > 0 &&
+      ((value <= page && !zv_list_window_at_start (self->window)) ||
+       (value >= gtk_adjustment_get_upper (adj) - 2 * page && !zv_list_window_at_end (self->window))))
+    self->grow_idle = g_idle_add (grow_idle_cb, self);
+}
+
 static void
 maybe_load_older (ZvConversation *self)
 {
   GtkAdjustment *adj = vadjustment (self);
+  double value = gtk_adjustment_get_value (adj);
 
-  if (self->messages == NULL || zv_message_list_get_history_complete (self->messages) ||
+  if (self->messages == NULL || self->window == NULL)
+    return;
+  maybe_grow (self);
+  if (!zv_list_window_at_start (self->window) || zv_message_list_get_history_complete (self->messages) ||
       zv_message_list_get_loading (self->messages))
     return;
-  if (gtk_adjustment_get_value (adj) > EDGE_PX)
+  if (value > EDGE_PX)
     return;
   gtk_revealer_set_reveal_child (self->loading_revealer, TRUE);
   zv_message_list_load_older_async (self->messages, LOAD_OLDER_LIMIT, self->cancellable, older_loaded_cb,
@@ -163,7 +269,9 @@ value_changed_cb (ZvConversation *self)
   GtkAdjustment *adj = vadjustment (self);
   double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
 
-  self->stick_to_bottom = gtk_adjustment_get_value (adj) >= bottom - EDGE_PX;
+  /* At the bottom of the window is at the newest message only if the window ends there. */
+  self->stick_to_bottom = gtk_adjustment_get_value (adj) >= bottom - EDGE_PX &&
+                          (self->window == NULL || zv_list_window_at_end (self->window));
   if (self->stick_to_bottom)
     gtk_revealer_set_reveal_child (self->new_messages_revealer, FALSE);
   self->from_bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
@@ -175,6 +283,8 @@ upper_changed_cb (ZvConversation *self)
 {
   GtkAdjustment *adj = vadjustment (self);
 
+  /* Fewer rows than fill the view and a screen more: more of them. */
+  maybe_grow (self);
   if (self->stick_to_bottom)
     scroll_to_bottom (self);
   else if (self->keep_from_bottom)
@@ -183,6 +293,20 @@ upper_changed_cb (ZvConversation *self)
       self->keep_from_bottom = FALSE;
       gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - self->from_bottom);
     }
+}
+
+static gboolean
+refill_idle_cb (gpointer user_data)
+{
+  g_autoptr(ZvConversation) self = user_data;
+
+  if (self->window != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->window)) == 0)
+    {
+      zv_list_window_show_last (self->window, WINDOW_OPEN);
+      if (self->stick_to_bottom)
+        scroll_to_bottom (self);
+    }
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -194,11 +318,25 @@ items_changed_cb (ZvConversation *self,
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
 
   gtk_stack_set_visible_child_name (self->empty_stack, n == 0 ? "empty" : "none");
+  /* New rows at the end while the user reads further up (or the window shows older ones):
+   * offer the way down. */
+  if (added > removed && position + added >= n && !self->stick_to_bottom)
+    gtk_revealer_set_reveal_child (self->new_messages_revealer, TRUE);
+}
+
+static void
+window_changed_cb (ZvConversation *self,
+                   guint           position,
+                   guint           removed,
+                   guint           added)
+{
   if (position == 0 && added > removed)
     self->keep_from_bottom = TRUE;
-  /* New rows at the end while the user reads further up: offer the way down. */
-  else if (added > removed && position + added >= n && !self->stick_to_bottom)
-    gtk_revealer_set_reveal_child (self->new_messages_revealer, TRUE);
+  /* Every row shown was replaced (the cache reloaded the chat): show the newest, in an idle
+   * because the list view is still taking this change. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->window)) == 0 &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->messages)) > 0)
+    g_idle_add (refill_idle_cb, g_object_ref (self));
 }
 
 static void
@@ -363,8 +501,10 @@ scroll_tick_cb (GtkWidget     *widget,
 
   /* Rows above the target are measured only as they are shown, so one scroll lands near the
    * target but not on it: repeat for a few frames until the heights have settled. */
-  if (self->messages != NULL && self->scroll_position < g_list_model_get_n_items (G_LIST_MODEL (self->messages)))
-    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", self->scroll_position);
+  if (self->window != NULL && self->scroll_position >= zv_list_window_get_start (self->window) &&
+      self->scroll_position < zv_list_window_get_end (self->window))
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                self->scroll_position - zv_list_window_get_start (self->window));
   if (self->scroll_retries == 0 || --self->scroll_retries == 0)
     {
       self->scroll_tick = 0;
@@ -449,6 +589,7 @@ open_at_first_unread (ZvConversation *self,
   sqlite3_reset (stmt);
   if (first == 0 || !find_position (self, first, &position))
     return;
+  zv_list_window_show_around (self->window, position, WINDOW_AROUND, WINDOW_AROUND);
   self->stick_to_bottom = FALSE;
   self->scroll_position = position;
   self->scroll_retries = SCROLL_FRAMES;
@@ -476,11 +617,14 @@ zv_conversation_scroll_to_message (ZvConversation *self,
   if (self->messages == NULL || self->chat == NULL || !find_position (self, message_id, &position))
     return FALSE;
 
+  /* Deep in history: the window moves there (or grows to it), rows around it on both sides. */
+  zv_list_window_show_around (self->window, position, WINDOW_AROUND, WINDOW_AROUND);
   self->stick_to_bottom = FALSE;
   self->keep_from_bottom = FALSE;
   self->scroll_position = position;
   self->scroll_retries = SCROLL_FRAMES;
-  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                              position - zv_list_window_get_start (self->window));
   if (self->scroll_tick == 0)
     self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL, NULL);
 
@@ -495,7 +639,11 @@ zv_conversation_scroll_to_message (ZvConversation *self,
 /* ZVENO_BENCH_CHAT=1 prints "chat-shown MS" at the first painted frame that shows the newest
  * message of a chat just opened, MS counted from zv_conversation_set_chat; ZVENO_BENCH_CHAT=scroll
  * then waits 3 s ("scroll-start") and scrolls up one page a frame, as a reader flicking through it
- * would bind every row, to the first message and prints "scrolled-top FRAMES". tests/bench/bench-app-chat.py reads these lines. */
+ * would bind every row, to the first message and prints "scrolled-top FRAMES";
+ * ZVENO_BENCH_CHAT=slow scrolls up an eighth of a page a frame until the window has grown
+ * BENCH_SLOW_GROWTHS times ("slow-done"), printing each growth, for screenshots while it moves.
+ * tests/bench/bench-app-chat.py reads these lines. */
+#define BENCH_SLOW_GROWTHS 6
 static const char *
 bench_mode (void)
 {
@@ -541,6 +689,27 @@ bench_scroll_start_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Rows inserted above what is shown must push the adjustment's value down by their height and
+ * nothing else: the drift is how far the content on screen moved (0: it stayed where it was). */
+static void
+bench_check_growth (ZvConversation *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+  double drift = (gtk_adjustment_get_value (adj) - self->bench_grow_value) -
+                 (gtk_adjustment_get_upper (adj) - self->bench_grow_upper);
+
+  if (!self->bench_scrolling || g_strcmp0 (bench_mode (), "slow") == 0)
+    {
+      g_print ("grow-start %u rows: value %.0f -> %.0f, upper %.0f -> %.0f, drift %.0f px\n", self->bench_grown,
+               self->bench_grow_value, gtk_adjustment_get_value (adj), self->bench_grow_upper,
+               gtk_adjustment_get_upper (adj), drift);
+      fflush (stdout);
+    }
+  self->bench_grows++;
+  self->bench_drift_max = MAX (self->bench_drift_max, ABS (drift));
+  self->bench_grown = 0;
+}
+
 static void
 bench_after_paint (ZvConversation *self)
 {
@@ -548,29 +717,53 @@ bench_after_paint (ZvConversation *self)
 
   if (self->messages == NULL)
     return;
+  self->bench_paints++;
+  if (self->bench_grown > 0)
+    bench_check_growth (self);
   if (self->bench_t0 != 0 && bench_newest_shown (self))
     {
       g_print ("chat-shown %.1f\n", (double) (g_get_monotonic_time () - self->bench_t0) / 1000.0);
+      /* What it cost: rows bound (each is measured too) and frames painted until then. */
+      g_print ("chat-shown-rows %u bound, %u frames, window %u of %u\n", self->bench_binds, self->bench_paints,
+               g_list_model_get_n_items (G_LIST_MODEL (self->window)),
+               g_list_model_get_n_items (G_LIST_MODEL (self->messages)));
       fflush (stdout);   /* the reader is a pipe or a file: block-buffered otherwise */
       self->bench_t0 = 0;
       self->bench_frames = 0;
       self->bench_at_top = 0;
       /* The reader measures the memory of the chat as shown before the scroll starts. */
-      if (g_strcmp0 (bench_mode (), "scroll") == 0)
+      if (g_strcmp0 (bench_mode (), "scroll") == 0 || g_strcmp0 (bench_mode (), "slow") == 0)
         g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 3, bench_scroll_start_cb, g_object_ref (self), g_object_unref);
     }
   if (!self->bench_scrolling)
     return;
   self->bench_frames++;
-  /* At the top for a few frames: the list has measured the rows there and stopped moving. */
-  if (gtk_adjustment_get_value (adj) <= 0 && ++self->bench_at_top >= 10)
+  /* At the chat's top for a few frames: the list has measured the rows there and stopped moving
+   * (at the window's top it grows, which moves the view down again). */
+  if (gtk_adjustment_get_value (adj) > 0 || !zv_list_window_at_start (self->window))
+    self->bench_at_top = 0;
+  else if (++self->bench_at_top >= 10)
     {
+      g_print ("grow-drift %u growths, at most %.0f px; window %u rows\n", self->bench_grows, self->bench_drift_max,
+               g_list_model_get_n_items (G_LIST_MODEL (self->window)));
       g_print ("scrolled-top %u\n", self->bench_frames);
       fflush (stdout);
       self->bench_scrolling = FALSE;
       return;
     }
-  gtk_adjustment_set_value (adj, MAX (0, gtk_adjustment_get_value (adj) - gtk_adjustment_get_page_size (adj)));
+  if (g_strcmp0 (bench_mode (), "slow") == 0)
+    {
+      if (self->bench_grows >= BENCH_SLOW_GROWTHS)
+        {
+          g_print ("slow-done %u\n", self->bench_frames);
+          fflush (stdout);
+          self->bench_scrolling = FALSE;
+          return;
+        }
+      gtk_adjustment_set_value (adj, MAX (0, gtk_adjustment_get_value (adj) - gtk_adjustment_get_page_size (adj) / 8));
+    }
+  else
+    gtk_adjustment_set_value (adj, MAX (0, gtk_adjustment_get_value (adj) - gtk_adjustment_get_page_size (adj)));
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -585,6 +778,11 @@ bench_start (ZvConversation *self)
     return;
   self->bench_t0 = g_get_monotonic_time ();
   self->bench_scrolling = FALSE;
+  self->bench_binds = 0;
+  self->bench_paints = 0;
+  self->bench_grown = 0;
+  self->bench_grows = 0;
+  self->bench_drift_max = 0;
   if (!self->bench_connected)
     {
       g_signal_connect_object (clock, "after-paint", G_CALLBACK (bench_after_paint), self, G_CONNECT_SWAPPED);
@@ -613,8 +811,17 @@ zv_conversation_set_chat (ZvConversation *self,
   self->cancellable = g_cancellable_new ();
   if (self->messages != NULL)
     g_signal_handlers_disconnect_by_data (self->messages, self);
-  g_clear_object (&self->messages);
+  if (self->window != NULL)
+    g_signal_handlers_disconnect_by_data (self->window, self);
+  g_clear_handle_id (&self->grow_idle, g_source_remove);
+  if (self->trim_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->trim_tick);
+      self->trim_tick = 0;
+    }
   gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->window);
+  g_clear_object (&self->messages);
   g_set_object (&self->session, session);
   g_set_object (&self->chat, chat);
   gtk_revealer_set_reveal_child (self->loading_revealer, FALSE);
@@ -644,30 +851,20 @@ zv_conversation_set_chat (ZvConversation *self,
                                         zv_account_get_user_id (account));
   g_signal_connect_object (self->messages, "items-changed", G_CALLBACK (items_changed_cb), self,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
   self->stick_to_bottom = TRUE;
   self->keep_from_bottom = FALSE;
   n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
-  /* Only when the rows at the start and those at the end cannot overlap (the list keeps ~200). */
-  self->skip_binds = n > SKIP_BINDS_MIN;
+  self->window = zv_list_window_new (G_LIST_MODEL (self->messages), n > WINDOW_OPEN ? n - WINDOW_OPEN : 0, n);
+  g_signal_connect_object (self->window, "items-changed", G_CALLBACK (window_changed_cb), self,
+                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->window)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   gtk_stack_set_visible_child_name (self->empty_stack, n == 0 ? "empty" : "none");
-  /* Opens at the newest message. The list binds and measures its ~200 rows around the position
-   * it shows (GTK 4.8 keeps that many), a few milliseconds each: moving there now, before the
-   * first frame, lays out only the rows at the end instead of the chat's first ones as well. */
+  /* Opens at the newest message: moving there before the first frame spares a frame at the
+   * window's top. */
   if (n > 0)
-    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
-  self->skip_binds = FALSE;
-  /* A row the list kept at the start (its focus, say) is bound after all. */
-  for (guint i = 0; i < self->skipped->len; i++)
-    {
-      GtkListItem *item = g_ptr_array_index (self->skipped, i);
-
-      if (gtk_list_item_get_item (item) != NULL &&
-          zv_message_row_get_message (ZV_MESSAGE_ROW (gtk_list_item_get_child (item))) == NULL)
-        bind_row (self, item);
-    }
-  g_ptr_array_set_size (self->skipped, 0);
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                g_list_model_get_n_items (G_LIST_MODEL (self->window)) - 1);
   /* The list learns its height over the next frames. */
   g_idle_add_full (G_PRIORITY_LOW, stick_idle_cb, g_object_ref (self), g_object_unref);
 
@@ -700,10 +897,19 @@ zv_conversation_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
       self->scroll_tick = 0;
     }
+  g_clear_handle_id (&self->grow_idle, g_source_remove);
+  if (self->trim_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->trim_tick);
+      self->trim_tick = 0;
+    }
   if (self->messages != NULL)
     g_signal_handlers_disconnect_by_data (self->messages, self);
+  if (self->window != NULL)
+    g_signal_handlers_disconnect_by_data (self->window, self);
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->window);
   g_clear_object (&self->messages);
   g_clear_object (&self->chat);
   g_clear_object (&self->session);
@@ -718,7 +924,6 @@ zv_conversation_finalize (GObject *object)
   ZvConversation *self = ZV_CONVERSATION (object);
 
   g_hash_table_unref (self->bound_rows);
-  g_ptr_array_unref (self->skipped);
   g_hash_table_unref (self->typing);
   g_hash_table_unref (self->fetching);
 
@@ -759,7 +964,6 @@ zv_conversation_init (ZvConversation *self)
   GtkAdjustment *adj;
 
   self->bound_rows = g_hash_table_new (NULL, NULL);
-  self->skipped = g_ptr_array_new_with_free_func (g_object_unref);
   self->typing = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->fetching = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));

@@ -1,6 +1,6 @@
 /* zv-window-private.h: what the parts of ZvWindow share: the instance struct and the helpers each
- * part calls in the others (zv-window.c: the sidebar, search, chats and session; zv-window-calls.c:
- * the phone in the content pane). Not for use outside ZvWindow. */
+ * part calls in the others (zv-window.c: the sidebar, search and session; zv-window-chats.c: the
+ * chat list; zv-window-calls.c: the phone in the content pane). Not for use outside ZvWindow. */
 #pragma once
 
 #include "zv-call-alert.h"
@@ -25,7 +25,8 @@ struct _ZvWindow
   GSettings *settings;
   ZvSession *session;
   GtkFilterListModel *chat_filter_model;
-  GtkSingleSelection *chat_selection;
+  GtkSingleSelection *chat_selection;   /* over a ZvListWindow of chat_filter_model */
+  guint      chat_grow_idle;      /* grows that window after a scroll */
   gboolean   sign_in_requested;   /* the user chose Sign In while signed out */
   gboolean   do_not_disturb;
   GBindingGroup *notifier_bindings;
@@ -77,6 +78,15 @@ struct _ZvWindow
 void zv_window_show_toast           (ZvWindow   *self,
                                      const char *message);
 void zv_window_update_content_title (ZvWindow   *self);
+
+/* zv-window-chats.c */
+void     zv_window_chats_init     (ZvWindow   *self);
+void     zv_window_chats_dispose  (ZvWindow   *self);
+void     zv_window_chats_set_list (ZvWindow   *self,
+                                   ZvChatList *chats);
+gboolean zv_window_chats_filter   (ZvWindow   *self);
+void     zv_window_chats_select   (ZvWindow   *self,
+                                   guint       position);
 
 /* zv-window-calls.c */
 void zv_window_calls_class_init     (GtkWidgetClass *widget_class);

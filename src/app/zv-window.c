@@ -2,7 +2,8 @@
  * main menu and the content pane; remembers its size and page between runs. It is also where the
  * pages meet: a contact's "Write", a search hit and a clicked notification all open a chat here,
  * an open chat is marked read while the window has the focus, and the title counts unread
- * messages. The phone side (dialling, the call view, missed calls) is in zv-window-calls.c. */
+ * messages. The chat list is in zv-window-chats.c, the phone side (dialling, the call view,
+ * missed calls) in zv-window-calls.c. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
@@ -10,13 +11,11 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "zv-chat-row.h"
 #include "zv-window-private.h"
 
 /* Limits of the window-width/-height keys in the schema; writing outside them is a critical. */
 #define WINDOW_SIZE_MIN 360
 #define WINDOW_SIZE_MAX 10000
-
 G_DEFINE_FINAL_TYPE (ZvWindow, zv_window, ADW_TYPE_APPLICATION_WINDOW)
 
 enum {
@@ -109,23 +108,6 @@ page_changed_cb (ZvWindow *self)
   zv_window_update_missed_calls (self);
 }
 
-static gboolean
-chat_matches (gpointer item,
-              gpointer user_data)
-{
-  ZvWindow *self = user_data;
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  g_autofree char *needle = NULL;
-  g_autofree char *title = NULL;
-
-  if (*text == '\0' || g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "chats") != 0)
-    return TRUE;
-  /* Case-insensitive in any script: "анна" finds "Анна Петрова". */
-  needle = g_utf8_casefold (text, -1);
-  title = g_utf8_casefold (zv_chat_get_title (ZV_CHAT (item)) != NULL ? zv_chat_get_title (ZV_CHAT (item)) : "", -1);
-  return strstr (title, needle) != NULL;
-}
-
 static void
 search_changed_cb (ZvWindow *self)
 {
@@ -133,15 +115,12 @@ search_changed_cb (ZvWindow *self)
   const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
   gboolean found = FALSE;
 
-  /* The chat list filters as the user types; the other lists are not filled yet, so a search
-   * there finds nothing and the sidebar says so rather than keep showing an empty page. */
-  if (self->chat_filter_model != NULL && g_strcmp0 (page, "chats") == 0)
-    {
-      GtkFilter *filter = gtk_filter_list_model_get_filter (self->chat_filter_model);
-
-      gtk_filter_changed (filter, GTK_FILTER_CHANGE_DIFFERENT);
-      found = g_list_model_get_n_items (G_LIST_MODEL (self->chat_filter_model)) > 0;
-    }
+  /* The page showing filters as the user types; when nothing matches (a page whose list is not
+   * filled yet matches nothing) the sidebar says so rather than keep showing an empty page. */
+  if (g_strcmp0 (page, "chats") == 0)
+    found = zv_window_chats_filter (self);
+  else if (g_strcmp0 (page, "calls") == 0)
+    found = zv_calls_page_set_filter (self->calls_page, text);
   else if (self->contacts_page != NULL && g_strcmp0 (page, "contacts") == 0)
     {
       /* The directory shows its own empty state for a search that finds nobody. */
@@ -332,11 +311,7 @@ open_chat_by_id (ZvWindow *self,
     return FALSE;
   chat = g_list_model_get_item (G_LIST_MODEL (chats), position);
   adw_view_stack_set_visible_child_name (self->view_stack, "chats");
-  /* Unfiltered, the sidebar lists the same chats in the same order: select the row there too. */
-  if (self->chat_selection != NULL)
-    gtk_single_selection_set_selected (self->chat_selection,
-                                       *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) == '\0'
-                                       ? position : GTK_INVALID_LIST_POSITION);
+  zv_window_chats_select (self, position);
   open_chat (self, chat);
   return TRUE;
 }
@@ -535,52 +510,15 @@ chat_activated_cb (ZvWindow *self,
 }
 
 static void
-setup_chat_row_cb (GtkSignalListItemFactory *factory,
-                   GtkListItem              *item,
-                   gpointer                  user_data)
-{
-  gtk_list_item_set_child (item, GTK_WIDGET (g_object_new (ZV_TYPE_CHAT_ROW, NULL)));
-}
-
-static void
-bind_chat_row_cb (GtkSignalListItemFactory *factory,
-                  GtkListItem              *item,
-                  ZvWindow                 *self)
-{
-  /* The row's context menu (mute, pin, mark read) acts through the current session. */
-  zv_chat_row_set_session (ZV_CHAT_ROW (gtk_list_item_get_child (item)), self->session);
-  zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
-}
-
-static void
-unbind_chat_row_cb (GtkSignalListItemFactory *factory,
-                    GtkListItem              *item,
-                    gpointer                  user_data)
-{
-  zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), NULL);
-}
-
-static void
 chat_list_changed_cb (ZvWindow *self)
 {
   ZvChatList *chats = zv_session_get_chat_list (self->session);
 
-  g_clear_object (&self->chat_selection);
-  g_clear_object (&self->chat_filter_model);
+  zv_window_chats_set_list (self, chats);
   if (chats != NULL)
-    {
-      GtkCustomFilter *filter = gtk_custom_filter_new (chat_matches, self, NULL);
-
-      self->chat_filter_model = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (chats)), GTK_FILTER (filter));
-      self->chat_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->chat_filter_model)));
-      gtk_single_selection_set_autoselect (self->chat_selection, FALSE);
-      gtk_single_selection_set_can_unselect (self->chat_selection, TRUE);
-      gtk_single_selection_set_selected (self->chat_selection, GTK_INVALID_LIST_POSITION);
-      g_signal_connect_object (chats, "items-changed", G_CALLBACK (update_chats_page), self, G_CONNECT_SWAPPED);
-    }
+    g_signal_connect_object (chats, "items-changed", G_CALLBACK (update_chats_page), self, G_CONNECT_SWAPPED);
   else
     open_chat (self, NULL);
-  gtk_list_view_set_model (self->chat_list_view, GTK_SELECTION_MODEL (self->chat_selection));
   update_chats_page (self);
 
   g_signal_group_set_target (self->store_signals,
@@ -700,10 +638,7 @@ zv_window_dispose (GObject *object)
 {
   ZvWindow *self = ZV_WINDOW (object);
 
-  if (self->chat_list_view != NULL)
-    gtk_list_view_set_model (self->chat_list_view, NULL);
-  g_clear_object (&self->chat_selection);
-  g_clear_object (&self->chat_filter_model);
+  zv_window_chats_dispose (self);
   if (self->notifier_signals != NULL)
     g_signal_group_set_target (self->notifier_signals, NULL);
   if (self->store_signals != NULL)
@@ -886,14 +821,7 @@ zv_window_init (ZvWindow *self)
   zv_window_restore_state (self);
   page_changed_cb (self);
 
-  {
-    g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-
-    g_signal_connect (factory, "setup", G_CALLBACK (setup_chat_row_cb), NULL);
-    g_signal_connect (factory, "bind", G_CALLBACK (bind_chat_row_cb), self);
-    g_signal_connect (factory, "unbind", G_CALLBACK (unbind_chat_row_cb), NULL);
-    gtk_list_view_set_factory (self->chat_list_view, factory);
-  }
+  zv_window_chats_init (self);
 
   /* The session reads the cache on a worker: the window shows at once and fills in. */
   self->session = zv_session_new ();

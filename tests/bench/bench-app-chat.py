@@ -43,6 +43,10 @@ MESSAGES = int(os.environ.get("BENCH_CHAT_MESSAGES", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 # BENCH_CHAT_SCROLL=0 leaves out the scroll of the last run (it binds every row: minutes at 100,000).
 SCROLL = os.environ.get("BENCH_CHAT_SCROLL", "1") != "0"
+# BENCH_CHAT_SHOTS=1: one more run that scrolls up slowly while the list view's window of messages
+# grows six times, prints each growth (how far the view moved) and takes screenshots meanwhile
+# (BUILD/tests/screenshots/bench-chat-shots-*).
+SHOTS = os.environ.get("BENCH_CHAT_SHOTS", "0") != "0"
 COMMAND = "tests/isolate.sh tests/ui/run-ui-test.sh tests/bench/bench-app-chat.py BUILD"
 
 
@@ -78,6 +82,37 @@ def wait_line(ui, proc, pattern, timeout):
     raise SystemExit(f"no line {pattern!r} from the app in {timeout} s:\n{ui.app_log()}")
 
 
+def all_lines(ui, proc, pattern):
+    with open(ui.logs[proc.pid], "rb") as f:
+        return [m for m in (re.match(pattern, line.strip())
+                            for line in f.read().decode("utf-8", "replace").splitlines()) if m]
+
+
+def shots_run(data, title):
+    """Scrolls up slowly over six growths of the window, with screenshots; returns the growths."""
+    os.environ["ZVENO_DATA_DIR"] = data
+    os.environ["ZVENO_BENCH_CHAT"] = "slow"
+    ui = harness.Zveno("bench-chat-shots")
+    try:
+        ui.start()
+        ui.find("label", title, timeout=30)
+        time.sleep(1.0)
+        messaging.open_chat(ui, title)
+        wait_line(ui, ui.primary, r"^chat-shown ([0-9.]+)$", 30)
+        ui.screenshot("shown")
+        wait_line(ui, ui.primary, r"^scroll-start$", 10)
+        deadline = time.monotonic() + 120
+        while not all_lines(ui, ui.primary, r"^slow-done") and time.monotonic() < deadline:
+            ui.screenshot("scrolling-up")
+        time.sleep(0.5)
+        ui.screenshot("after-growths")
+        growths = [m.group(0) for m in all_lines(ui, ui.primary, r"^grow-start .*$")]
+        ui.quit()
+        return growths
+    finally:
+        ui.close()
+
+
 def one_run(data, title, scroll):
     os.environ["ZVENO_DATA_DIR"] = data
     os.environ["ZVENO_BENCH_CHAT"] = "scroll" if scroll else "1"
@@ -89,6 +124,12 @@ def one_run(data, title, scroll):
         time.sleep(1.0)
         messaging.open_chat(ui, title)
         shown = float(wait_line(ui, ui.primary, r"^chat-shown ([0-9.]+)$", 30).group(1))
+        # What the open cost (rows bound, frames, the list view's window); absent in older builds.
+        try:
+            cost = wait_line(ui, ui.primary, r"^chat-shown-rows (.*)$", 2).group(1)
+        except SystemExit:
+            cost = "?"
+        print(f"# run: shown in {shown:.1f} ms; {cost}", flush=True)
         result = {"shown_ms": shown}
         if scroll:
             # The app starts scrolling 3 s after showing the chat ("scroll-start").
@@ -98,6 +139,10 @@ def one_run(data, title, scroll):
             t0 = time.monotonic()
             frames = int(wait_line(ui, ui.primary, r"^scrolled-top ([0-9]+)$", 1800).group(1))
             seconds = time.monotonic() - t0
+            drift = all_lines(ui, ui.primary, r"^grow-drift (.*)$")
+            if drift:
+                print(f"# while scrolling up, the window of messages grew: {drift[0].group(1)} "
+                      f"(how far the view moved at a growth)", flush=True)
             time.sleep(1.0)
             after = rss_mb(ui.primary.pid)
             result.update(rss_before=before, rss_after=after, frames=frames, seconds=seconds)
@@ -136,6 +181,9 @@ def main():
         print(f"# {out.stdout.strip()} (wall {time.monotonic() - t0:.1f} s); chat {chat['id']} ({chat['title']})",
               flush=True)
 
+        if SHOTS:
+            for line in shots_run(data, chat["title"]):
+                print(f"# {line}", flush=True)
         runs = [one_run(data, chat["title"], scroll=SCROLL and i == RUNS - 1) for i in range(RUNS)]
         shown = statistics.median(r["shown_ms"] for r in runs)
         print(f"time to show a {MESSAGES:,}-message chat: {shown:.1f} ms (median of {RUNS}: "

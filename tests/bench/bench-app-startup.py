@@ -12,6 +12,7 @@ first (real tokens in the keyring); then the big cache takes the place of its ca
 account rows copied over, and the server is stopped: the app starts offline over 1M messages.
 """
 import os
+import re
 import shutil
 import sqlite3
 import statistics
@@ -41,6 +42,23 @@ def rss_kb(pid):
     return 0
 
 
+def print_smaps(name, pid):
+    """BENCH_STARTUP_SMAPS=1: where the RSS of each run is, by mapping (the largest ten), to see
+    what a change saved."""
+    sizes = {}
+    current = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                current = fields[5] if len(fields) > 5 else "[anon]"
+            elif fields and fields[0] == "Rss:":
+                sizes[current] = sizes.get(current, 0) + int(fields[1])
+    top = sorted(sizes.items(), key=lambda kv: -kv[1])[:10]
+    print(f"# {os.path.basename(name)}: " + ", ".join(f"{os.path.basename(k)} {v / 1024:.1f}" for k, v in top),
+          flush=True)
+
+
 def one_run(argv, env):
     """Seconds from exec to the first frame, and the RSS one second later (KB)."""
     t0 = time.monotonic()
@@ -54,6 +72,8 @@ def one_run(argv, env):
             raise SystemExit(f"{argv[0]} ended before its first frame")
         time.sleep(1.0)
         rss = rss_kb(proc.pid)
+        if os.environ.get("BENCH_STARTUP_SMAPS"):
+            print_smaps(argv[0], proc.pid)
     finally:
         proc.kill()
         proc.wait()

@@ -134,6 +134,32 @@ def test(ui):
              f'the colleague sees the call end\n{colleague_phone.diag()}')
     ui.click(ui.find('push button', ui.tr('Done')))
 
+    # ---- the one search field filters the Calls page too ----
+    # It still holds the colleague's name from the Contacts search: on the Calls page it finds
+    # the call just made (it said "No Results Found" before the page could be searched).
+    ui.click(ui.find('page tab', ui.tr('Calls')))
+    extension = colleague['phones']['extension']
+    made = re.compile(re.escape(f"{colleague['name']}, {extension}") + '.*' + re.escape(ui.tr('Outgoing')) + '.*')
+    calls.wait_history_top(ui, 'the call just made, found by the name searched', made)
+    ui.wait_for_texts(hidden=[ui.tr('No Results Found')], timeout=5)
+    ui.screenshot('calls-search-name')
+    field = messaging.text_field(ui, ui.tr('Search calls'))
+    # A number finds the calls with it whatever way it is written: "2 0 0 2" for extension 2002.
+    ui.set_text(field, ' '.join(extension))
+    calls.wait_history_top(ui, 'the call found by its number', made)
+    ui.set_text(field, 'Nobody Of That Name')
+    ui.wait_for_text(ui.tr('No Results Found'))
+    ui.screenshot('calls-search-none')
+    # Cleared: the whole history again (more calls than the colleague's), newest first. The rows
+    # GTK rebuilds here are not all hit-testable through AT-SPI at once; the list's description
+    # names its first row, and the screenshot shows the list.
+    ui.set_text(field, '')
+    ui.wait_for_texts(hidden=[ui.tr('No Results Found')], timeout=5)
+    history = ui.find('list', ui.tr('Call history'), showing=False)
+    calls.wait_until('the history names the call just made as its newest',
+                     lambda: made.fullmatch((history.description or '').partition(': ')[2]), 10)
+    ui.screenshot('calls-search-cleared')
+
     # ---- a phone number in a message ----
     ui.click(ui.find('page tab', ui.tr('Chats')))
     messaging.open_chat(ui, title)

@@ -1,0 +1,212 @@
+/* zv-window-chats.c: ZvWindow's chat list in the sidebar: filtering it as the user types, and the
+ * window of chats its GtkListView is given. GTK 4.8's list view makes ~200 rows whatever model it
+ * is given, so with thousands of chats in the cache it gets a ZvListWindow over the filtered
+ * chats, a screen or two of them, grown as the user scrolls (or arrows) towards its end, moved
+ * when a chat far down is opened from elsewhere. The rest of the window is in zv-window.c. */
+#define G_LOG_DOMAIN "zveno"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "zv-chat-row.h"
+#include "zv-list-window.h"
+#include "zv-window-private.h"
+
+/* The chat list view is given this many chats at first (two screens of a laptop's sidebar; a
+ * taller one grows it until two screens are filled) and that many more as the user scrolls near
+ * the end of them: GTK 4.8's list view makes ~200 rows whatever it is given, ~40 kB each. */
+#define CHATS_SHOWN 20
+#define CHATS_GROW 30
+/* Grown when the view's bottom is within half a screen of the last chat shown: ahead of the arrow
+ * keys (the focused row is scrolled into view) and not at once on a screen that shows them all. */
+#define CHATS_AHEAD 1.5
+
+static gboolean
+chat_matches (gpointer item,
+              gpointer user_data)
+{
+  ZvWindow *self = user_data;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *needle = NULL;
+  g_autofree char *title = NULL;
+
+  if (*text == '\0' || g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "chats") != 0)
+    return TRUE;
+  /* Case-insensitive in any script: "анна" finds "Анна Петрова". */
+  needle = g_utf8_casefold (text, -1);
+  title = g_utf8_casefold (zv_chat_get_title (ZV_CHAT (item)) != NULL ? zv_chat_get_title (ZV_CHAT (item)) : "", -1);
+  return strstr (title, needle) != NULL;
+}
+
+/* The chats the list view is given: a window of the filtered chats (see CHATS_SHOWN). */
+static ZvListWindow *
+chat_window (ZvWindow *self)
+{
+  return self->chat_selection != NULL ? ZV_LIST_WINDOW (gtk_single_selection_get_model (self->chat_selection)) : NULL;
+}
+
+/* Fewer chats shown than CHATS_SHOWN while there are more: the list was filled or the filter
+ * changed. Runs after the window took the filtered list's change. */
+static void
+chat_window_top_up (ZvWindow *self)
+{
+  ZvListWindow *window = chat_window (self);
+  guint shown = window != NULL ? g_list_model_get_n_items (G_LIST_MODEL (window)) : 0;
+
+  if (window == NULL || shown >= CHATS_SHOWN)
+    return;
+  shown += zv_list_window_grow_end (window, CHATS_SHOWN - shown);
+  /* Moved down to a chat opened from elsewhere, and the chats after it went: those before it. */
+  if (shown < CHATS_SHOWN)
+    zv_list_window_grow_start (window, CHATS_SHOWN - shown);
+}
+
+static gboolean
+chat_window_grow_cb (gpointer user_data)
+{
+  ZvWindow *self = user_data;
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->chat_list_view));
+  ZvListWindow *window = chat_window (self);
+  double value = gtk_adjustment_get_value (adj), page = gtk_adjustment_get_page_size (adj);
+
+  self->chat_grow_idle = 0;
+  if (window == NULL)
+    return G_SOURCE_REMOVE;
+  if (value >= gtk_adjustment_get_upper (adj) - CHATS_AHEAD * page && !zv_list_window_at_end (window))
+    zv_list_window_grow_end (window, CHATS_GROW);
+  else if (value <= page && !zv_list_window_at_start (window))
+    zv_list_window_grow_start (window, CHATS_GROW);
+  return G_SOURCE_REMOVE;
+}
+
+/* Near the shown chats' end (scrolled, or moved there with the arrow keys, which
+ * scroll the focused row into view), more are shown before the user gets there; at the start
+ * likewise after a chat far down was opened from elsewhere. In an idle: not inside the list's
+ * own handling of the scroll. */
+static void
+chat_scroll_cb (ZvWindow *self)
+{
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->chat_list_view));
+  ZvListWindow *window = chat_window (self);
+  double value = gtk_adjustment_get_value (adj), page = gtk_adjustment_get_page_size (adj);
+
+  if (window == NULL || self->chat_grow_idle != 0 || page <= 0)
+    return;
+  if ((value >= gtk_adjustment_get_upper (adj) - CHATS_AHEAD * page && !zv_list_window_at_end (window)) ||
+      (value <= page && !zv_list_window_at_start (window)))
+    self->chat_grow_idle = g_idle_add (chat_window_grow_cb, self);
+}
+
+static void
+setup_chat_row_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, GTK_WIDGET (g_object_new (ZV_TYPE_CHAT_ROW, NULL)));
+}
+
+static void
+bind_chat_row_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  ZvWindow                 *self)
+{
+  /* The row's context menu (mute, pin, mark read) acts through the current session. */
+  zv_chat_row_set_session (ZV_CHAT_ROW (gtk_list_item_get_child (item)), self->session);
+  zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
+}
+
+static void
+unbind_chat_row_cb (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  user_data)
+{
+  zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* The filter and the window for the signed-in session's chats, or none (signed out). */
+void
+zv_window_chats_set_list (ZvWindow   *self,
+                          ZvChatList *chats)
+{
+  g_clear_handle_id (&self->chat_grow_idle, g_source_remove);
+  g_clear_object (&self->chat_selection);
+  if (self->chat_filter_model != NULL)
+    g_signal_handlers_disconnect_by_data (self->chat_filter_model, self);
+  g_clear_object (&self->chat_filter_model);
+  if (chats != NULL)
+    {
+      GtkCustomFilter *filter = gtk_custom_filter_new (chat_matches, self, NULL);
+      ZvListWindow *window;
+
+      self->chat_filter_model = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (chats)), GTK_FILTER (filter));
+      /* The list arrives from the cache in one piece: the window must not take it all. */
+      window = zv_list_window_new (G_LIST_MODEL (self->chat_filter_model), 0, CHATS_SHOWN);
+      zv_list_window_set_follow_end (window, FALSE);
+      g_signal_connect_object (self->chat_filter_model, "items-changed", G_CALLBACK (chat_window_top_up), self,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      self->chat_selection = gtk_single_selection_new (G_LIST_MODEL (window));
+      gtk_single_selection_set_autoselect (self->chat_selection, FALSE);
+      gtk_single_selection_set_can_unselect (self->chat_selection, TRUE);
+      gtk_single_selection_set_selected (self->chat_selection, GTK_INVALID_LIST_POSITION);
+    }
+  gtk_list_view_set_model (self->chat_list_view, GTK_SELECTION_MODEL (self->chat_selection));
+}
+
+/* Applies the search field's text to the chat list. TRUE when a chat matches. */
+gboolean
+zv_window_chats_filter (ZvWindow *self)
+{
+  GtkFilter *filter;
+
+  if (self->chat_filter_model == NULL)
+    return FALSE;
+  filter = gtk_filter_list_model_get_filter (self->chat_filter_model);
+  /* Filters all chats; the list view is then given the first CHATS_SHOWN that match (also
+   * when it showed chats further down). */
+  gtk_filter_changed (filter, GTK_FILTER_CHANGE_DIFFERENT);
+  zv_list_window_set_range (chat_window (self), 0,
+                            zv_list_window_at_start (chat_window (self))
+                            ? MAX (CHATS_SHOWN, zv_list_window_get_end (chat_window (self))) : CHATS_SHOWN);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->chat_filter_model)) > 0;
+}
+
+/* Selects the chat at @position of the session's chat list in the sidebar, when the sidebar lists
+ * the same chats in the same order (unfiltered); a chat far down moves the window of shown chats
+ * there. */
+void
+zv_window_chats_select (ZvWindow *self,
+                        guint     position)
+{
+  gboolean unfiltered = *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) == '\0';
+
+  if (self->chat_selection == NULL)
+    return;
+  if (unfiltered)
+    zv_list_window_show_around (chat_window (self), position, CHATS_GROW / 2, CHATS_GROW / 2);
+  gtk_single_selection_set_selected (self->chat_selection,
+                                     unfiltered ? position - zv_list_window_get_start (chat_window (self))
+                                                : GTK_INVALID_LIST_POSITION);
+}
+
+void
+zv_window_chats_init (ZvWindow *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkAdjustment *vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->chat_list_view));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_chat_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_chat_row_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_chat_row_cb), NULL);
+  gtk_list_view_set_factory (self->chat_list_view, factory);
+  g_signal_connect_object (vadjustment, "value-changed", G_CALLBACK (chat_scroll_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (vadjustment, "notify::upper", G_CALLBACK (chat_scroll_cb), self, G_CONNECT_SWAPPED);
+}
+
+void
+zv_window_chats_dispose (ZvWindow *self)
+{
+  if (self->chat_list_view != NULL)
+    gtk_list_view_set_model (self->chat_list_view, NULL);
+  zv_window_chats_set_list (self, NULL);
+}
