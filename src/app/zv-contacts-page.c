@@ -1,21 +1,18 @@
-/* zv-contacts-page.c: ZvContactsPage, the directory as a GtkListView over ZvContactList (filtered as
- * someone types) and one person's page.
- *
- * "Write" opens the direct chat with the person: from the cache when it is there, otherwise it is
- * created with POST /chats (which returns the existing direct chat if the server has one the cache
- * lacks) and applied to the store as a sync page of one chat, so the chat list shows it at once and
- * the chat view finds it when ::open-chat is handled. The department is shown in every row: GTK 4.8
- * has no list sections, and the list is ordered by name, which is how people look others up. */
+/* zv-contacts-page.c: ZvContactsPage, the directory in the sidebar as a GtkListView over
+ * ZvContactList (filtered as someone types). Choosing a person only says so (::contact-activated):
+ * the window shows their ZvContactCard in the content pane, as a chosen chat shows next to the chat
+ * list. The department is shown in every row: GTK 4.8 has no list sections, and the list is
+ * ordered by name, which is how people look others up. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "zv-contact-card.h"
 #include "zv-contact-list.h"
 #include "zv-contacts-page.h"
 #include "zv-list-window.h"
-#include "zv-sync.h"
 
 struct _ZvContactsPage
 {
@@ -27,31 +24,11 @@ struct _ZvContactsPage
   ZvListWindow   *window;          /* the contacts the list view is given (see CONTACTS_SHOWN) */
   guint           grow_idle;
   GtkSingleSelection *selection;
-  ZvContact      *contact;         /* the person on the contact page */
-  GCancellable   *cancellable;     /* the "Write" in flight */
 
   /* borrowed: template children */
-  AdwToastOverlay *toast_overlay;
-  GtkStack       *stack;
   GtkStack       *list_stack;
   GtkListView    *list_view;
   AdwStatusPage  *empty_page;
-  AdwAvatar      *avatar;
-  GtkLabel       *name_label;
-  GtkLabel       *details_label;
-  GtkLabel       *presence_label;
-  GtkLabel       *external_label;
-  GtkButton      *write_button;
-  GtkButton      *call_button;
-  AdwPreferencesGroup *phones_group;
-  AdwActionRow   *extension_row;
-  AdwActionRow   *mobile_row;
-  AdwActionRow   *company_row;
-  GtkButton      *extension_call;
-  GtkButton      *mobile_call;
-  GtkButton      *company_call;
-  AdwPreferencesGroup *email_group;
-  AdwActionRow   *email_row;
 };
 
 G_DEFINE_FINAL_TYPE (ZvContactsPage, zv_contacts_page, ADW_TYPE_BIN)
@@ -72,8 +49,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 enum {
-  OPEN_CHAT,
-  CALL,
+  CONTACT_ACTIVATED,
   N_SIGNALS
 };
 
@@ -93,17 +69,7 @@ zv_contacts_page_describe (gpointer    unused,
                            const char *title,
                            const char *department)
 {
-  gboolean has_title = title != NULL && *title != '\0';
-  gboolean has_department = department != NULL && *department != '\0';
-
-  if (has_title && has_department)
-    /* Translators: a person's job title and department in the directory, e.g. "Accountant · Finance". */
-    return g_strdup_printf (_("%s · %s"), title, department);
-  if (has_title)
-    return g_strdup (title);
-  if (has_department)
-    return g_strdup (department);
-  return g_strdup ("");
+  return zv_contact_card_describe (title, department);
 }
 
 static char *
@@ -181,24 +147,6 @@ on_items_changed (GListModel     *model,
    * first CONTACTS_SHOWN again. */
   if (shown < CONTACTS_SHOWN && !zv_list_window_at_end (self->window))
     zv_list_window_grow_end (self->window, CONTACTS_SHOWN - shown);
-
-  /* The person on screen left the directory (a delta removed them): back to the list. */
-  if (self->contact != NULL && removed > 0 &&
-      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "contact") == 0)
-    {
-      gint64 id = zv_contact_get_id (self->contact);
-      g_autofree char *f = g_strdup (zv_contact_list_get_filter (self->contacts));
-
-      for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-        {
-          g_autoptr(ZvContact) c = g_list_model_get_item (model, i);
-          if (zv_contact_get_id (c) == id)
-            return;
-        }
-      /* Filtered out is not gone: only an empty filter proves it. */
-      if (f == NULL || *f == '\0')
-        zv_contacts_page_show_list (self);
-    }
 }
 
 static void
@@ -207,351 +155,10 @@ on_list_activate (ZvContactsPage *self,
 {
   g_autoptr(ZvContact) contact = g_list_model_get_item (G_LIST_MODEL (self->window), position);
 
-  if (contact != NULL)
-    zv_contacts_page_show_contact (self, zv_contact_get_id (contact));
-}
-
-/* ---- the contact page ----------------------------------------------------------------------- */
-
-static void
-set_phone_row (AdwActionRow *row,
-               GtkButton    *button,
-               const char   *number)
-{
-  gboolean has = number != NULL && *number != '\0';
-
-  gtk_widget_set_visible (GTK_WIDGET (row), has);
-  adw_action_row_set_subtitle (row, has ? number : "");
-  g_object_set_data_full (G_OBJECT (button), "zv-number", g_strdup (has ? number : NULL), g_free);
-}
-
-/* The number "Call" dials: the extension inside the company, else the mobile, else the desk. */
-static const char *
-preferred_number (ZvContact *contact)
-{
-  const char *numbers[] = {
-    zv_contact_get_extension (contact),
-    zv_contact_get_mobile (contact),
-    zv_contact_get_company_phone (contact),
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
-    if (numbers[i] != NULL && *numbers[i] != '\0')
-      return numbers[i];
-  return NULL;
-}
-
-static void
-fill_contact_page (ZvContactsPage *self)
-{
-  ZvContact *c = self->contact;
-  g_autofree char *details = zv_contacts_page_describe (NULL, zv_contact_get_title (c),
-                                                        zv_contact_get_department (c));
-  const char *email = zv_contact_get_email (c);
-  gboolean online = g_strcmp0 (zv_contact_get_presence (c), "online") == 0;
-  gboolean has_email = email != NULL && *email != '\0';
-  gboolean is_me = zv_contact_get_id (c) == zv_account_get_user_id (self->account);
-  const char *number = preferred_number (c);
-
-  adw_avatar_set_text (self->avatar, zv_contact_get_name (c));
-  gtk_label_set_label (self->name_label, zv_contact_get_name (c));
-  gtk_label_set_label (self->details_label, details);
-  gtk_widget_set_visible (GTK_WIDGET (self->details_label), *details != '\0');
-  gtk_label_set_label (self->presence_label, online ? _("Online") : _("Offline"));
-  gtk_widget_set_css_classes (GTK_WIDGET (self->presence_label),
-                              (const char *[]) { online ? "success" : "dim-label", NULL });
-  gtk_widget_set_visible (GTK_WIDGET (self->external_label), zv_contact_get_external (c));
-
-  set_phone_row (self->extension_row, self->extension_call, zv_contact_get_extension (c));
-  set_phone_row (self->mobile_row, self->mobile_call, zv_contact_get_mobile (c));
-  set_phone_row (self->company_row, self->company_call, zv_contact_get_company_phone (c));
-  gtk_widget_set_visible (GTK_WIDGET (self->phones_group), number != NULL);
-
-  adw_action_row_set_subtitle (self->email_row, has_email ? email : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->email_group), has_email);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->write_button), !is_me);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->write_button), TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->call_button), number != NULL && !is_me);
-  if (number != NULL)
-    {
-      /* Translators: the tooltip of the Call button on a contact page: the number it dials. */
-      g_autofree char *tip = g_strdup_printf (_("Call %s"), number);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->call_button), tip);
-    }
-}
-
-/**
- * zv_contacts_page_show_contact:
- *
- * Shows the page of the person with @user_id. Returns %FALSE if the directory has nobody by that id.
- */
-gboolean
-zv_contacts_page_show_contact (ZvContactsPage *self,
-                               gint64          user_id)
-{
-  ZvDb *db;
-  sqlite3_stmt *stmt;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ZvContact) contact = NULL;
-
-  g_return_val_if_fail (ZV_IS_CONTACTS_PAGE (self), FALSE);
-
-  /* From the cache rather than the (filtered) model: a person may be shown from anywhere. */
-  db = zv_store_get_reader (zv_account_get_store (self->account));
-  stmt = zv_db_prepare (db, ZV_CONTACT_SELECT "WHERE id = ?1", &error);
-  if (stmt == NULL)
-    {
-      g_warning ("Could not read the directory: %s", error->message);
-      return FALSE;
-    }
-  sqlite3_bind_int64 (stmt, 1, user_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    contact = zv_contact_new_from_row (stmt);
-  sqlite3_reset (stmt);
   if (contact == NULL)
-    return FALSE;
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_set_object (&self->contact, contact);
-  fill_contact_page (self);
-  gtk_stack_set_visible_child_name (self->stack, "contact");
-  gtk_widget_grab_focus (GTK_WIDGET (self->write_button));
-  return TRUE;
-}
-
-void
-zv_contacts_page_show_list (ZvContactsPage *self)
-{
-  g_return_if_fail (ZV_IS_CONTACTS_PAGE (self));
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  gtk_stack_set_visible_child_name (self->stack, "list");
-  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
-}
-
-static void
-on_call_clicked (ZvContactsPage *self)
-{
-  const char *number;
-
-  if (self->contact == NULL || (number = preferred_number (self->contact)) == NULL)
     return;
-  g_signal_emit (self, signals[CALL], 0, number, zv_contact_get_id (self->contact));
-}
-
-static void
-on_number_call_clicked (ZvContactsPage *self,
-                        GtkButton      *button)
-{
-  const char *number = g_object_get_data (G_OBJECT (button), "zv-number");
-
-  if (self->contact != NULL && number != NULL)
-    g_signal_emit (self, signals[CALL], 0, number, zv_contact_get_id (self->contact));
-}
-
-static void
-on_email_clicked (ZvContactsPage *self)
-{
-  g_autofree char *uri = NULL;
-  GtkRoot *root;
-
-  if (self->contact == NULL || *zv_contact_get_email (self->contact) == '\0')
-    return;
-  uri = g_strconcat ("mailto:", zv_contact_get_email (self->contact), NULL);
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
-}
-
-/* ---- "Write": find or create the direct chat -------------------------------------------------- */
-
-static gint64
-find_direct_chat (ZvContactsPage *self,
-                  gint64          user_id)
-{
-  ZvDb *db = zv_store_get_reader (zv_account_get_store (self->account));
-  g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
-  gint64 chat_id = 0;
-
-  stmt = zv_db_prepare (db, "SELECT c.id FROM chats c JOIN members m ON m.chat_id = c.id "
-                            "WHERE c.type = 'direct' AND m.user_id = ?1 "
-                            "AND (SELECT count(*) FROM members WHERE chat_id = c.id) = 2 "
-                            "ORDER BY c.id LIMIT 1", &error);
-  if (stmt == NULL)
-    {
-      g_warning ("Could not look up the direct chat: %s", error->message);
-      return 0;
-    }
-  sqlite3_bind_int64 (stmt, 1, user_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    chat_id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return chat_id;
-}
-
-typedef struct {
-  ZvContactsPage *self;     /* owned ref */
-  JsonNode       *chat;
-  gint64          me;
-  gint64          chat_id;
-  gint64          user_id;
-} WriteData;
-
-static void
-write_data_free (WriteData *data)
-{
-  g_clear_object (&data->self);
-  g_clear_pointer (&data->chat, json_node_unref);
-  g_free (data);
-}
-
-/* Writer thread: the chat as a /sync page of one, with the cache's own token so that the next
- * sync starts where it would have. */
-static gboolean
-apply_chat_write (ZvDb            *db,
-                  gpointer         user_data,
-                  ZvStoreChanges  *changes,
-                  GError         **error)
-{
-  WriteData *data = user_data;
-  g_autoptr(JsonObject) page = json_object_new ();
-  JsonArray *chats = json_array_new ();
-  sqlite3_stmt *stmt;
-  g_autofree char *token = NULL;
-
-  stmt = zv_db_prepare (db, "SELECT value FROM meta WHERE key = 'sync_token'", error);
-  if (stmt == NULL)
-    {
-      json_array_unref (chats);
-      return FALSE;
-    }
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    token = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-
-  json_array_add_element (chats, json_node_copy (data->chat));
-  json_object_set_string_member (page, "next", token != NULL ? token : "");
-  json_object_set_array_member (page, "chats", chats);
-  json_object_set_array_member (page, "messages", json_array_new ());
-  if (!zv_sync_apply_page (db, data->me, page, changes, NULL, error))
-    return FALSE;
-  if (token == NULL)
-    {
-      /* Never synced: leave no empty token behind, the first sync must start from scratch. */
-      stmt = zv_db_prepare (db, "DELETE FROM meta WHERE key = 'sync_token'", error);
-      if (stmt == NULL || !zv_db_step_done (db, stmt, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-write_failed (ZvContactsPage *self,
-              const GError   *error)
-{
-  g_autofree char *text = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->write_button), TRUE);
-  /* Translators: shown when "Write" could not create the chat; %s says why. */
-  text = g_strdup_printf (_("Could not open the chat: %s. Check the connection and try again."),
-                          error->message);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
-}
-
-static void
-on_chat_applied (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  WriteData *data = user_data;
-  ZvContactsPage *self = data->self;
-  g_autoptr(GError) error = NULL;
-
-  if (!zv_store_write_finish (ZV_STORE (source), result, &error))
-    write_failed (self, error);
-  else
-    {
-      gtk_widget_set_sensitive (GTK_WIDGET (self->write_button), TRUE);
-      g_signal_emit (self, signals[OPEN_CHAT], 0, data->chat_id, data->user_id);
-    }
-  write_data_free (data);
-}
-
-static void
-on_chat_created (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(ZvContactsPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = zv_account_call_finish (ZV_ACCOUNT (source), result, &error);
-  WriteData *data;
-  JsonObject *chat;
-
-  if (node == NULL)
-    {
-      write_failed (self, error);
-      return;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (node) ||
-      !json_object_has_member ((chat = json_node_get_object (node)), "id") ||
-      json_object_get_int_member (chat, "id") <= 0)
-    {
-      g_autoptr(GError) bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                                   _("the server sent a chat without an id"));
-      write_failed (self, bad);
-      return;
-    }
-
-  data = g_new0 (WriteData, 1);
-  data->self = g_object_ref (self);
-  data->chat = json_node_ref (node);
-  data->me = zv_account_get_user_id (self->account);
-  data->chat_id = json_object_get_int_member (chat, "id");
-  data->user_id = self->contact != NULL ? zv_contact_get_id (self->contact) : 0;
-  zv_store_write_async (zv_account_get_store (self->account), apply_chat_write, data, NULL,
-                        self->cancellable, on_chat_applied, data);
-}
-
-static void
-on_write_clicked (ZvContactsPage *self)
-{
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) body = NULL;
-  gint64 user_id, chat_id;
-
-  if (self->contact == NULL)
-    return;
-  user_id = zv_contact_get_id (self->contact);
-  chat_id = find_direct_chat (self, user_id);
-  if (chat_id != 0)
-    {
-      g_signal_emit (self, signals[OPEN_CHAT], 0, chat_id, user_id);
-      return;
-    }
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "direct");
-  json_builder_set_member_name (builder, "members");
-  json_builder_begin_array (builder);
-  json_builder_add_int_value (builder, user_id);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  gtk_widget_set_sensitive (GTK_WIDGET (self->write_button), FALSE);
-  zv_account_call_async (self->account, "POST", "/chats", body, self->cancellable,
-                         on_chat_created, g_object_ref (self));
+  gtk_single_selection_set_selected (self->selection, position);
+  g_signal_emit (self, signals[CONTACT_ACTIVATED], 0, zv_contact_get_id (contact));
 }
 
 /* ---- GObject ------------------------------------------------------------------------------- */
@@ -589,8 +196,6 @@ zv_contacts_page_dispose (GObject *object)
 {
   ZvContactsPage *self = ZV_CONTACTS_PAGE (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
   /* AdwBin unparents the template root itself; gtk_widget_dispose_template() would do it twice. */
   g_clear_handle_id (&self->grow_idle, g_source_remove);
   if (self->list_view != NULL)
@@ -598,7 +203,6 @@ zv_contacts_page_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->window);
   g_clear_object (&self->contacts);
-  g_clear_object (&self->contact);
   g_clear_object (&self->account);
 
   G_OBJECT_CLASS (zv_contacts_page_parent_class)->dispose (object);
@@ -656,42 +260,17 @@ zv_contacts_page_class_init (ZvContactsPageClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[OPEN_CHAT] = g_signal_new ("open-chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                     NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
-  signals[CALL] = g_signal_new ("call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
+  signals[CONTACT_ACTIVATED] = g_signal_new ("contact-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 
   /* The row template looks these types up by name. */
   g_type_ensure (ZV_TYPE_CONTACT);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/zveno/Zveno/zv-contacts-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, list_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, list_view);
   gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, empty_page);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, avatar);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, name_label);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, details_label);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, presence_label);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, external_label);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, write_button);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, call_button);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, phones_group);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, extension_row);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, mobile_row);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, company_row);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, extension_call);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, mobile_call);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, company_call);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, email_group);
-  gtk_widget_class_bind_template_child (widget_class, ZvContactsPage, email_row);
   gtk_widget_class_bind_template_callback (widget_class, on_list_activate);
-  gtk_widget_class_bind_template_callback (widget_class, on_write_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_call_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_number_call_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_email_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, zv_contacts_page_show_list);
   gtk_widget_class_bind_template_callback (widget_class, zv_contacts_page_presence_online);
   gtk_widget_class_bind_template_callback (widget_class, zv_contacts_page_describe);
   gtk_widget_class_bind_template_callback (widget_class, zv_contacts_page_external_marker);
@@ -735,4 +314,37 @@ zv_contacts_page_get_model (ZvContactsPage *self)
 {
   g_return_val_if_fail (ZV_IS_CONTACTS_PAGE (self), NULL);
   return G_LIST_MODEL (self->contacts);
+}
+
+/* Highlights the row of the person whose card shows (0 or someone not in the rows shown: none). */
+void
+zv_contacts_page_set_selected_id (ZvContactsPage *self,
+                                  gint64          user_id)
+{
+  GListModel *shown;
+  guint n;
+
+  g_return_if_fail (ZV_IS_CONTACTS_PAGE (self));
+
+  shown = G_LIST_MODEL (self->window);
+  n = g_list_model_get_n_items (shown);
+  for (guint i = 0; user_id != 0 && i < n; i++)
+    {
+      g_autoptr(ZvContact) c = g_list_model_get_item (shown, i);
+
+      if (zv_contact_get_id (c) == user_id)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return;
+        }
+    }
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+/* Puts the focus on the list (back from a card on a narrow window). */
+void
+zv_contacts_page_focus_list (ZvContactsPage *self)
+{
+  g_return_if_fail (ZV_IS_CONTACTS_PAGE (self));
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
 }

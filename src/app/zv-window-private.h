@@ -6,6 +6,7 @@
 #include "zv-call-alert.h"
 #include "zv-call-view.h"
 #include "zv-calls-page.h"
+#include "zv-contact-card.h"
 #include "zv-contacts-page.h"
 #include "zv-conversation.h"
 #include "zv-dialpad.h"
@@ -36,8 +37,9 @@ struct _ZvWindow
   ZvCallAlert   *call_alert;      /* the incoming call's notification and ringtone */
   GSignalGroup  *history_signals;
 
-  /* borrowed: in contacts_bin and search_bin */
+  /* borrowed: in contacts_bin, contact_card_bin and search_bin */
   ZvContactsPage *contacts_page;
+  ZvContactCard *contact_card;
   ZvSearchPage *search_page;
 
   /* owned */
@@ -65,6 +67,8 @@ struct _ZvWindow
   GtkStack *content_stack;
   GtkStack *contacts_stack;
   AdwBin *contacts_bin;
+  GtkStack *contact_content_stack;
+  AdwBin *contact_card_bin;
   AdwBin *search_bin;
   AdwViewStackPage *calls_stack_page;
   ZvCallsPage *calls_page;

@@ -169,6 +169,10 @@ zv_window_update_content_title (ZvWindow *self)
   adw_window_title_set_subtitle (self->content_title, "");
   if (g_strcmp0 (content, "chats") == 0 && chat != NULL)
     adw_window_title_set_title (self->content_title, zv_chat_get_title (chat));
+  else if (g_strcmp0 (content, "contacts") == 0 && self->contact_card != NULL &&
+           zv_contact_card_get_contact (self->contact_card) != NULL)
+    adw_window_title_set_title (self->content_title,
+                                zv_contact_get_name (zv_contact_card_get_contact (self->contact_card)));
   else
     adw_window_title_set_title (self->content_title, "");
 }
@@ -245,6 +249,11 @@ zv_window_navigate_back_action (GtkWidget  *widget,
   ZvWindow *self = ZV_WINDOW (widget);
 
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  /* Back from a card on a narrow window: the keyboard goes on in the directory, not nowhere. */
+  if (self->contacts_page != NULL && adw_leaflet_get_folded (self->leaflet) &&
+      g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "contacts") == 0 &&
+      g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "sidebar") == 0)
+    zv_contacts_page_focus_list (self->contacts_page);
 }
 
 
@@ -343,6 +352,35 @@ contact_call_cb (ZvWindow   *self,
   zv_window_dial_number (self, number);
 }
 
+/* A person chosen in the directory: their card takes the content pane, as a chosen chat does. */
+static void
+contact_activated_cb (ZvWindow *self,
+                      gint64    user_id)
+{
+  if (!zv_contact_card_show_contact (self->contact_card, user_id))
+    return;
+  gtk_stack_set_visible_child_name (self->contact_content_stack, "card");
+  gtk_stack_set_visible_child_name (self->content_stack, "contacts");
+  zv_window_update_content_title (self);
+  adw_leaflet_set_visible_child_name (self->leaflet, "content");
+  zv_contact_card_focus (self->contact_card);
+}
+
+/* The card's person changed (read again after a sync) or left the directory (the card is empty:
+ * the placeholder again). */
+static void
+contact_card_changed_cb (ZvWindow *self)
+{
+  ZvContact *contact = zv_contact_card_get_contact (self->contact_card);
+
+  if (contact == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->contact_content_stack, "placeholder");
+      zv_contacts_page_set_selected_id (self->contacts_page, 0);
+    }
+  zv_window_update_content_title (self);
+}
+
 static void
 search_open_message_cb (ZvWindow *self,
                         gint64    chat_id,
@@ -370,9 +408,14 @@ ensure_contacts_page (ZvWindow *self)
   if (self->pages_account == NULL)
     return FALSE;
   self->contacts_page = zv_contacts_page_new (self->pages_account);
-  g_signal_connect_object (self->contacts_page, "open-chat", G_CALLBACK (contact_open_chat_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->contacts_page, "call", G_CALLBACK (contact_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->contacts_page, "contact-activated", G_CALLBACK (contact_activated_cb), self, G_CONNECT_SWAPPED);
   adw_bin_set_child (self->contacts_bin, GTK_WIDGET (self->contacts_page));
+  self->contact_card = zv_contact_card_new (self->pages_account);
+  g_signal_connect_object (self->contact_card, "open-chat", G_CALLBACK (contact_open_chat_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->contact_card, "call", G_CALLBACK (contact_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->contact_card, "notify::contact", G_CALLBACK (contact_card_changed_cb), self, G_CONNECT_SWAPPED);
+  adw_bin_set_child (self->contact_card_bin, GTK_WIDGET (self->contact_card));
+  gtk_stack_set_visible_child_name (self->contact_content_stack, "placeholder");
   return TRUE;
 }
 
@@ -401,9 +444,13 @@ update_pages (ZvWindow *self)
     return;
 
   adw_bin_set_child (self->contacts_bin, NULL);
+  adw_bin_set_child (self->contact_card_bin, NULL);
   adw_bin_set_child (self->search_bin, NULL);
   self->contacts_page = NULL;
+  self->contact_card = NULL;
   self->search_page = NULL;
+  gtk_stack_set_visible_child_name (self->contact_content_stack, "placeholder");
+  zv_window_update_content_title (self);
   g_set_object (&self->pages_account, account);
 
   if (account == NULL)
@@ -650,6 +697,7 @@ zv_window_dispose (GObject *object)
   g_clear_object (&self->history_signals);
   g_clear_object (&self->call_alert);
   self->contacts_page = NULL;
+  self->contact_card = NULL;
   self->search_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_WINDOW);
   g_clear_object (&self->pages_account);
@@ -755,6 +803,8 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, contacts_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, contacts_bin);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, contact_content_stack);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, contact_card_bin);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_bin);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_page);
@@ -786,8 +836,9 @@ zv_window_init (ZvWindow *self)
   self->settings = g_settings_new (SETTINGS_SCHEMA_ID);
 
 #if DEVELOPMENT
-  /* The striped header bar tells a development build from the installed app at a glance. */
-  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+  /* The striped header bar tells a development build from the installed app at a glance. Our own
+   * stripes (ui/style.css): libadwaita's "devel" draws an SVG, which would load librsvg. */
+  gtk_widget_add_css_class (GTK_WIDGET (self), "zv-devel");
 #endif
 
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));

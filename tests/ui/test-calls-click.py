@@ -119,6 +119,10 @@ def test(ui):
     ui.press('Return')
     ui.find('push button', ui.tr('Write'), timeout=10)
     ui.wait_for_text(colleague['name'])
+    # The card is in the content pane: its placeholder gives way, and the sidebar keeps the
+    # directory (the list and its search) instead of turning into the card.
+    ui.wait_for_texts(showing=[ui.tr('Write'), ui.tr('Call')], hidden=[ui.tr('No Contact Selected')])
+    ui.find('list', ui.tr('Contacts'))
     ui.screenshot('contact-card')
     ui.click(ui.find('push button', ui.tr('Call')))
     ui.check(colleague_phone.out.wait(r'^incoming: sip:anna@', 15) is not None,

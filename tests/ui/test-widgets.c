@@ -1,4 +1,4 @@
-/* test-widgets.c: the contacts page, the search page and the notifier against a real ZvStore
+/* test-widgets.c: the contacts page and card, the search page and the notifier against a real ZvStore
  * filled with a small company, in a real GTK window (run by run-gtk-test.py under Xvfb, with a
  * dbusmock notification daemon on the private session bus).
  *
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "zv-chat-row.h"
+#include "zv-contact-card.h"
 #include "zv-contacts-page.h"
 #include "zv-events.h"
 #include "zv-format.h"
@@ -174,23 +175,53 @@ show_in_window (GtkWidget *child,
 /* ---- contacts ---------------------------------------------------------------------------- */
 
 static void
-on_open_chat (ZvContactsPage *page,
-              gint64          chat_id,
-              gint64          user_id,
-              gint64         *out)
+on_open_chat (ZvContactCard *card,
+              gint64         chat_id,
+              gint64         user_id,
+              gint64        *out)
 {
   out[0] = chat_id;
   out[1] = user_id;
 }
 
 static void
-on_call (ZvContactsPage *page,
-         const char     *number,
-         gint64          user_id,
-         char          **out)
+on_call (ZvContactCard *card,
+         const char    *number,
+         gint64         user_id,
+         char         **out)
 {
   g_free (*out);
   *out = g_strdup (number);
+}
+
+static void
+on_contact_activated (ZvContactsPage *page,
+                      gint64          user_id,
+                      ZvContactCard  *card)
+{
+  g_assert_true (zv_contact_card_show_contact (card, user_id));
+}
+
+/* The first widget under @root of @type (and, for a button, with @label), depth first. */
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             GType       type,
+             const char *label)
+{
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  g_ptr_array_add (stack, root);
+  while (stack->len > 0)
+    {
+      GtkWidget *cur = g_ptr_array_steal_index (stack, stack->len - 1);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (cur, type) &&
+          (label == NULL || g_strcmp0 (gtk_button_get_label (GTK_BUTTON (cur)), label) == 0))
+        return cur;
+      for (GtkWidget *c = gtk_widget_get_first_child (cur); c != NULL; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (stack, c);
+    }
+  return NULL;
 }
 
 static void
@@ -198,15 +229,30 @@ test_contacts (Fixture       *f,
                gconstpointer  data)
 {
   ZvContactsPage *page = zv_contacts_page_new (f->account);
-  GtkWidget *window = show_in_window (GTK_WIDGET (page), 420, 640);
+  ZvContactCard *card = zv_contact_card_new (f->account);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *window;
   GListModel *model = zv_contacts_page_get_model (page);
   gint64 opened[2] = { 0, 0 };
   g_autofree char *called = NULL;
   g_autoptr(ZvContact) first = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *list_view, *write, *call;
+
+  /* As the window lays them out: the directory in a sidebar, the card beside it. */
+  gtk_widget_set_size_request (GTK_WIDGET (page), 340, -1);
+  gtk_widget_set_hexpand (GTK_WIDGET (card), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (page));
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (card));
+  /* Hidden until someone is chosen, as the window shows its placeholder instead. */
+  gtk_widget_set_visible (GTK_WIDGET (card), FALSE);
+  window = show_in_window (box, 900, 640);
 
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 6);
   first = g_list_model_get_item (model, 0);
   g_assert_cmpstr (zv_contact_get_name (first), ==, "John Carter");   /* by sort name */
+  g_assert_null (zv_contact_card_get_contact (card));
   screenshot (window, "contacts");
 
   /* Filtering by department, case-insensitively, and by a phone number. */
@@ -223,44 +269,54 @@ test_contacts (Fixture       *f,
   zv_contacts_page_set_filter (page, "");
   iterate (50);
 
-  /* The contact page; "Write" finds the cached direct chat, "Call" dials the extension. */
-  g_signal_connect (page, "open-chat", G_CALLBACK (on_open_chat), opened);
-  g_signal_connect (page, "call", G_CALLBACK (on_call), &called);
-  g_assert_false (zv_contacts_page_show_contact (page, 999));
-  g_assert_true (zv_contacts_page_show_contact (page, 2));
+  /* Choosing a row (as a click or Enter does) names that person, and the card shows them. */
+  g_signal_connect (page, "contact-activated", G_CALLBACK (on_contact_activated), card);
+  list_view = find_widget (GTK_WIDGET (page), GTK_TYPE_LIST_VIEW, NULL);
+  g_assert_nonnull (list_view);
+  g_signal_emit_by_name (list_view, "activate", 0u);
+  g_assert_nonnull (zv_contact_card_get_contact (card));
+  g_assert_cmpint (zv_contact_get_id (zv_contact_card_get_contact (card)), ==, 4);
+  gtk_widget_set_visible (GTK_WIDGET (card), TRUE);
+
+  /* The card; "Write" finds the cached direct chat, "Call" dials the extension. */
+  g_signal_connect (card, "open-chat", G_CALLBACK (on_open_chat), opened);
+  g_signal_connect (card, "call", G_CALLBACK (on_call), &called);
+  g_assert_false (zv_contact_card_show_contact (card, 999));
+  g_assert_cmpint (zv_contact_get_id (zv_contact_card_get_contact (card)), ==, 4);
+  g_assert_true (zv_contact_card_show_contact (card, 2));
+  zv_contacts_page_set_selected_id (page, 2);
   iterate (400);
   screenshot (window, "contact");
-  {
-    GtkWidget *write = NULL, *call = NULL;
-    GtkWidget *w = GTK_WIDGET (page);
-    g_autoptr(GPtrArray) stack = g_ptr_array_new ();
 
-    /* Find the buttons by their accessible labels (what a screen reader announces). */
-    g_ptr_array_add (stack, w);
-    while (stack->len > 0)
-      {
-        GtkWidget *cur = g_ptr_array_steal_index (stack, stack->len - 1);
-        if (GTK_IS_BUTTON (cur) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (cur)), _("Write")) == 0)
-          write = cur;
-        if (GTK_IS_BUTTON (cur) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (cur)), _("Call")) == 0)
-          call = cur;
-        for (GtkWidget *c = gtk_widget_get_first_child (cur); c != NULL; c = gtk_widget_get_next_sibling (c))
-          g_ptr_array_add (stack, c);
-      }
-    g_assert_nonnull (write);
-    g_assert_nonnull (call);
-    g_assert_true (gtk_widget_get_visible (write));
-    g_signal_emit_by_name (write, "clicked");
-    g_assert_cmpint (opened[0], ==, 10);
-    g_assert_cmpint (opened[1], ==, 2);
-    g_signal_emit_by_name (call, "clicked");
-    g_assert_cmpstr (called, ==, "102");
+  /* Found by their labels, what a screen reader announces. */
+  write = find_widget (GTK_WIDGET (card), GTK_TYPE_BUTTON, _("Write"));
+  call = find_widget (GTK_WIDGET (card), GTK_TYPE_BUTTON, _("Call"));
+  g_assert_nonnull (write);
+  g_assert_nonnull (call);
+  g_assert_true (gtk_widget_get_visible (write));
+  g_signal_emit_by_name (write, "clicked");
+  g_assert_cmpint (opened[0], ==, 10);
+  g_assert_cmpint (opened[1], ==, 2);
+  g_signal_emit_by_name (call, "clicked");
+  g_assert_cmpstr (called, ==, "102");
 
-    /* One's own page has neither. */
-    g_assert_true (zv_contacts_page_show_contact (page, 1));
-    g_assert_false (gtk_widget_get_visible (write));
-    g_assert_false (gtk_widget_get_visible (call));
-  }
+  /* One's own card has neither. */
+  g_assert_true (zv_contact_card_show_contact (card, 1));
+  g_assert_false (gtk_widget_get_visible (write));
+  g_assert_false (gtk_widget_get_visible (call));
+
+  /* The card follows the directory: a presence change shows, a person removed empties it. */
+  g_assert_true (zv_contact_card_show_contact (card, 3));
+  g_assert_true (zv_store_write_sync (zv_account_get_store (f->account), sql_write,
+                                      (gpointer) "UPDATE users SET presence = 'online' WHERE id = 3", &error));
+  g_assert_no_error (error);
+  iterate (100);
+  g_assert_cmpstr (zv_contact_get_presence (zv_contact_card_get_contact (card)), ==, "online");
+  g_assert_true (zv_store_write_sync (zv_account_get_store (f->account), sql_write,
+                                      (gpointer) "DELETE FROM users WHERE id = 3", &error));
+  g_assert_no_error (error);
+  iterate (100);
+  g_assert_null (zv_contact_card_get_contact (card));
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
