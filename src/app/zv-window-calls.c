@@ -16,10 +16,14 @@ current_phone (ZvWindow *self)
   return self->session != NULL ? zv_session_get_phone (self->session) : NULL;
 }
 
+static void call_view_showing_cb (ZvWindow *self);
+static void call_view_add_call_cb (ZvWindow *self);
+
 /* The phone in the content pane: the dial pad, or the call while there is one. */
 static void
 show_phone_pane (ZvWindow *self)
 {
+  zv_window_ensure_phone_pane (self);
   adw_view_stack_set_visible_child_name (self->view_stack, "calls");
   gtk_stack_set_visible_child_name (self->content_stack, "calls");
   gtk_stack_set_visible_child_name (self->phone_stack,
@@ -129,12 +133,49 @@ zv_window_phone_changed (ZvWindow *self)
   ZvPhone *phone = current_phone (self);
 
   zv_calls_page_set_phone (self->calls_page, phone);
-  zv_dialpad_set_phone (self->dialpad, phone);
-  zv_call_view_set_phone (self->call_view, phone);
+  /* Before the phone pane is made, zv_window_ensure_phone_pane() gives it the phone. */
+  if (self->call_view != NULL)
+    {
+      zv_dialpad_set_phone (self->dialpad, phone);
+      zv_call_view_set_phone (self->call_view, phone);
+    }
   zv_incoming_call_set_phone (self->incoming_call, phone);
   zv_call_alert_set_phone (self->call_alert, phone);
   g_signal_group_set_target (self->history_signals, phone != NULL ? zv_phone_get_history (phone) : NULL);
   zv_window_update_missed_calls (self);
+}
+
+/**
+ * zv_window_ensure_phone_pane:
+ *
+ * Makes the dial pad and the call view (the Calls content pane) unless they are made. They are not
+ * in the window's template because building and measuring them (~20 ms cold, the largest hidden
+ * part of the window) would delay the first frame, where nobody sees them: they are made just
+ * after it (zv-window.c), or earlier if something needs them first (the Calls page shown, a call).
+ * The call view takes the phone's call in progress when it is given the phone, so nothing is
+ * missed in between.
+ */
+void
+zv_window_ensure_phone_pane (ZvWindow *self)
+{
+  ZvPhone *phone;
+
+  /* page_changed_cb() may run while the template is being built. */
+  if (self->call_view != NULL || self->phone_stack == NULL)
+    return;
+
+  self->dialpad = g_object_new (ZV_TYPE_DIALPAD, NULL);
+  self->call_view = g_object_new (ZV_TYPE_CALL_VIEW, NULL);
+  /* The dial pad first, so it is the page shown, as it was in the template. */
+  gtk_stack_add_named (self->phone_stack, GTK_WIDGET (self->dialpad), "dialpad");
+  gtk_stack_add_named (self->phone_stack, GTK_WIDGET (self->call_view), "call");
+  g_signal_connect_object (self->dialpad, "back-to-call", G_CALLBACK (call_view_showing_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->call_view, "notify::showing", G_CALLBACK (call_view_showing_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->call_view, "add-call", G_CALLBACK (call_view_add_call_cb), self, G_CONNECT_SWAPPED);
+
+  phone = current_phone (self);
+  zv_dialpad_set_phone (self->dialpad, phone);
+  zv_call_view_set_phone (self->call_view, phone);
 }
 
 /* The template's call handlers and win.dial; called from zv_window_class_init(). */
@@ -143,8 +184,6 @@ zv_window_calls_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_bind_template_callback (widget_class, calls_page_call_back_cb);
   gtk_widget_class_bind_template_callback (widget_class, calls_page_show_dialpad_cb);
-  gtk_widget_class_bind_template_callback (widget_class, call_view_showing_cb);
-  gtk_widget_class_bind_template_callback (widget_class, call_view_add_call_cb);
   gtk_widget_class_bind_template_callback (widget_class, call_answered_cb);
   /* Calls a number at once: phone links in messages ("tel:+7..."), anything else with a number. */
   gtk_widget_class_install_action (widget_class, "win.dial", "s", zv_window_dial_action);

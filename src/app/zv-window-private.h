@@ -56,6 +56,8 @@ struct _ZvWindow
   GtkStack *chat_content_stack;
   ZvConversation *conversation;
   AdwWindowTitle *content_title;
+  GtkBox *sign_in_box;
+  /* Not in the template: made in sign_in_box when first needed (NULL before). */
   ZvSignInPage *sign_in_page;
   GtkLabel *account_title;
   GtkLabel *account_subtitle;
@@ -73,8 +75,13 @@ struct _ZvWindow
   AdwViewStackPage *calls_stack_page;
   ZvCallsPage *calls_page;
   GtkStack *phone_stack;
+  /* Not in the template: made just after the first frame or when first needed, NULL before (see
+   * zv_window_ensure_phone_pane()); owned by phone_stack. */
   ZvDialpad *dialpad;
   ZvCallView *call_view;
+  /* The window's pages nobody sees at first (the phone pane, the sign-in page) are made in this
+   * idle after the first frame, or earlier when first needed. */
+  guint hidden_pages_idle;
   ZvIncomingCall *incoming_call;
 };
 
@@ -99,5 +106,6 @@ void zv_window_dial_number          (ZvWindow       *self,
                                      const char     *number);
 void zv_window_update_missed_calls  (ZvWindow       *self);
 void zv_window_phone_changed        (ZvWindow       *self);
+void zv_window_ensure_phone_pane    (ZvWindow       *self);
 
 G_END_DECLS

@@ -29,6 +29,8 @@ static GParamSpec *properties[N_PROPS];
 static void search_changed_cb (ZvWindow *self);
 static gboolean ensure_contacts_page (ZvWindow *self);
 static gboolean ensure_search_page (ZvWindow *self);
+static void ensure_sign_in_page (ZvWindow *self);
+static void window_mapped_cb (ZvWindow *self);
 
 static const char *
 search_placeholder_for_page (const char *page)
@@ -102,6 +104,8 @@ page_changed_cb (ZvWindow *self)
     gtk_stack_set_visible_child_name (self->content_stack, page);
   if (g_strcmp0 (page, "contacts") == 0)
     ensure_contacts_page (self);
+  else if (g_strcmp0 (page, "calls") == 0)
+    zv_window_ensure_phone_pane (self);
   /* One search field for every page: the text it shows filters the page now showing. */
   search_changed_cb (self);
   zv_window_update_content_title (self);
@@ -601,6 +605,8 @@ session_state_cb (ZvWindow *self)
       page = "deactivated";
       break;
     }
+  if (g_strcmp0 (page, "sign-in") == 0)
+    ensure_sign_in_page (self);
   gtk_stack_set_visible_child_name (self->main_stack, page);
   gtk_revealer_set_reveal_child (self->offline_revealer, state == ZV_SESSION_STATE_OFFLINE);
 
@@ -627,10 +633,25 @@ session_error_cb (ZvWindow     *self,
   zv_window_show_toast (self, message);
 }
 
+/* The sign-in page is not in the template: it is made when first shown or just after the first
+ * frame (hidden_pages_idle_cb()), so that building it does not delay the first frame of a device
+ * that is signed in and never shows it. */
+static void
+ensure_sign_in_page (ZvWindow *self)
+{
+  if (self->sign_in_page != NULL || self->sign_in_box == NULL)
+    return;
+  self->sign_in_page = g_object_new (ZV_TYPE_SIGN_IN_PAGE, "vexpand", TRUE, NULL);
+  gtk_box_append (self->sign_in_box, GTK_WIDGET (self->sign_in_page));
+  if (self->session != NULL)
+    zv_sign_in_page_set_session (self->sign_in_page, self->session);
+}
+
 static void
 connect_session (ZvWindow *self)
 {
-  zv_sign_in_page_set_session (self->sign_in_page, self->session);
+  if (self->sign_in_page != NULL)
+    zv_sign_in_page_set_session (self->sign_in_page, self->session);
   g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::chat-list", G_CALLBACK (chat_list_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::notifier", G_CALLBACK (notifier_changed_cb), self, G_CONNECT_SWAPPED);
@@ -657,6 +678,7 @@ zv_window_sign_in_action (GtkWidget  *widget,
       zv_session_start (self->session);
     }
   self->sign_in_requested = TRUE;
+  ensure_sign_in_page (self);
   gtk_stack_set_visible_child_name (self->main_stack, "sign-in");
   gtk_widget_grab_focus (GTK_WIDGET (self->sign_in_page));
 }
@@ -686,6 +708,7 @@ zv_window_dispose (GObject *object)
   ZvWindow *self = ZV_WINDOW (object);
 
   zv_window_chats_dispose (self);
+  g_clear_handle_id (&self->hidden_pages_idle, g_source_remove);
   if (self->notifier_signals != NULL)
     g_signal_group_set_target (self->notifier_signals, NULL);
   if (self->store_signals != NULL)
@@ -700,6 +723,9 @@ zv_window_dispose (GObject *object)
   self->contact_card = NULL;
   self->search_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_WINDOW);
+  self->dialpad = NULL;
+  self->call_view = NULL;
+  self->sign_in_page = NULL;
   g_clear_object (&self->pages_account);
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
@@ -776,10 +802,7 @@ zv_window_class_init (ZvWindowClass *klass)
 
   g_type_ensure (ZV_TYPE_CONVERSATION);
   g_type_ensure (ZV_TYPE_CALLS_PAGE);
-  g_type_ensure (ZV_TYPE_DIALPAD);
-  g_type_ensure (ZV_TYPE_CALL_VIEW);
   g_type_ensure (ZV_TYPE_INCOMING_CALL);
-  g_type_ensure (ZV_TYPE_SIGN_IN_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, main_stack);
@@ -791,7 +814,7 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, chat_content_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, conversation);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, content_title);
-  gtk_widget_class_bind_template_child (widget_class, ZvWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, sign_in_box);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, account_title);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, account_subtitle);
   gtk_widget_class_bind_template_callback (widget_class, chat_activated_cb);
@@ -809,8 +832,6 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_page);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, phone_stack);
-  gtk_widget_class_bind_template_child (widget_class, ZvWindow, dialpad);
-  gtk_widget_class_bind_template_child (widget_class, ZvWindow, call_view);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, incoming_call);
   zv_window_calls_class_init (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
@@ -864,6 +885,8 @@ zv_window_init (ZvWindow *self)
   self->store_signals = g_signal_group_new (ZV_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "changed", G_CALLBACK (store_changed_cb), self);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
+  /* Pages nobody sees at first are made once the first frame is on screen. */
+  g_signal_connect (self, "map", G_CALLBACK (window_mapped_cb), NULL);
 
   /* Closing the window only hides it while the app should keep receiving messages and calls;
    * Quit (Ctrl+Q) ends the app either way. Read-only so that quitting never rewrites the key. */
@@ -879,6 +902,34 @@ zv_window_init (ZvWindow *self)
   connect_session (self);
   session_state_cb (self);
   zv_session_start (self->session);
+}
+
+static gboolean
+hidden_pages_idle_cb (gpointer user_data)
+{
+  ZvWindow *self = ZV_WINDOW (user_data);
+
+  self->hidden_pages_idle = 0;
+  ensure_sign_in_page (self);
+  zv_window_ensure_phone_pane (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+first_frame_painted_cb (GdkFrameClock *clock,
+                        ZvWindow      *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_frame_painted_cb, self);
+  if (self->hidden_pages_idle == 0)
+    self->hidden_pages_idle = g_idle_add (hidden_pages_idle_cb, self);
+}
+
+static void
+window_mapped_cb (ZvWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (self, window_mapped_cb, NULL);
+  g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                           G_CALLBACK (first_frame_painted_cb), self, 0);
 }
 
 ZvWindow *
