@@ -19,6 +19,7 @@ Output is TAP; every process runs in its own session and is killed at the end.
 """
 
 import math
+import os
 import re
 import struct
 import sys
@@ -73,7 +74,14 @@ def check(who, other, path, before_end):
     bl = blocks(path, other)
     timeline(who, other, bl)
     early = bl[int(0.5 / BLOCK):int(before_end / BLOCK)]
-    late = bl[int((before_end + 1.5) / BLOCK):-int(0.5 / BLOCK)]
+    # The mix must start within MIX_START s of the merge (the legs are rewired then) and hold from
+    # there. Under ASan+UBSan on a loaded 2-core machine the rewiring took up to ~2.5 s; a person
+    # would call that slow, the main suite allows 2 s, the sanitizer pass (which is about memory
+    # errors) 4 s.
+    after = bl[int(before_end / BLOCK):-int(0.5 / BLOCK)]
+    first = next((i for i, (a, o, _) in enumerate(after) if a > 0.15 and o > 0.15), None)
+    start_s = first * BLOCK if first is not None else None
+    late = after[first:] if first is not None and start_s <= MIX_START else []
     alone = sum(1 for a, o, _ in early if a > 0.5 and o < 0.02)
     both = sum(1 for a, o, _ in late if a > 0.15 and o > 0.15)
     leak = max((o for _, o, _ in early), default=1.0)
@@ -83,11 +91,13 @@ def check(who, other, path, before_end):
            f"before the merge {who} hears alice and not {other} ({alone}/{len(early)} blocks, {other} at most {leak:.3f})")
     # 80 %: under ASan on a loaded 2-core CI machine 15 of 17 blocks held both tones (one glitch costs a
     # block or two); a conference that does not mix gives none.
-    tap.ok(late and both >= 0.8 * len(late),
-           f"after the merge {who} hears alice and {other} ({both}/{len(late)} blocks)")
+    tap.ok(late and len(late) >= 8 and both >= 0.8 * len(late),
+           f"after the merge {who} hears alice and {other} within {MIX_START:.0f} s "
+           f"(from {start_s} s: {both}/{len(late)} blocks)")
 
 
 BLOCK = 0.25
+MIX_START = 4.0 if os.environ.get("ASAN_OPTIONS") else 2.0
 
 
 def blocks(path, other):
