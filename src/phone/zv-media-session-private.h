@@ -1,8 +1,7 @@
 /* zv-media-session-private.h: ZvMediaSession's fields and the helpers its files share
  * (zv-media-session.c: the pipeline and its receiving half; zv-media-send.c: the sending half;
  * zv-media-dtmf.c: RFC 4733; zv-media-io.c: SRTP, sound devices and webrtcdsp; zv-media-mix.c:
- * conferences; zv-media-build.c: making and linking elements, the warm-up). Never used outside
- * src/phone. */
+ * conferences). Never used outside src/phone. */
 #pragma once
 
 #include <gst/gst.h>
@@ -24,7 +23,6 @@ struct _ZvMediaSession
   GSocket     *rtcp_socket;
   GstElement  *pipeline;
   guint        bus_watch;
-  GSource     *latency_source;     /* a latency recalculation due (several LATENCY messages, one run) */
 
   /* borrowed: children of pipeline */
   GstElement  *rtp_src;
@@ -101,13 +99,6 @@ GstElement        *zv_media_make                   (const char      *factory,
                                                     GError         **error);
 GstElement        *zv_media_parse_bin              (const char      *description,
                                                     GError         **error);
-GstElement        *zv_media_chain                  (const char *const *factories,
-                                                    GstElement     **elements,
-                                                    GError         **error);
-gboolean           zv_media_link                   (GstElement      *src,
-                                                    const char      *src_pad,
-                                                    GstElement      *sink,
-                                                    const char      *sink_pad);
 void               zv_media_session_emit_dtmf      (ZvMediaSession  *self,
                                                     const char      *digit);
 GstPadProbeReturn  zv_media_session_take_dtmf      (GstPad          *pad,
