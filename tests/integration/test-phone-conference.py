@@ -223,7 +223,10 @@ def run_hold(h, setup):
     on = [int(n) for n in re.findall(r"^hold: on packets_sent=(\d+)", out, re.M)]
     off = [int(n) for n in re.findall(r"^hold: off packets_sent=(\d+)", out, re.M)]
     merged_to_end = out.find("conference: split") > out.rfind("hold: off")
-    tap.ok(rc == 0 and len(on) == 2 and on == off and merged_to_end,
+    # "hold: on" is printed when the re-INVITE is answered; one 20 ms packet already past the valve
+    # then may still be counted (seen once under ASan: 293 -> 294). More than one is a leak.
+    tap.ok(rc == 0 and len(on) == 2 and len(off) == 2 and all(0 <= b - a <= 1 for a, b in zip(on, off))
+           and merged_to_end,
            f"hold: alice held both calls and sent them nothing while held (packets {on} -> {off}), "
            f"resumed, still merged (exit {rc})", c.call.diag())
     for who, other in (("bob", "carol"), ("carol", "bob")):
