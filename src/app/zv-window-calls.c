@@ -132,8 +132,10 @@ zv_window_phone_changed (ZvWindow *self)
 {
   ZvPhone *phone = current_phone (self);
 
-  zv_calls_page_set_phone (self->calls_page, phone);
-  /* Before the phone pane is made, zv_window_ensure_phone_pane() gives it the phone. */
+  /* Before the Calls page and the phone pane are made, zv_window_ensure_calls_page() and
+   * zv_window_ensure_phone_pane() give them the phone. */
+  if (self->calls_page != NULL)
+    zv_calls_page_set_phone (self->calls_page, phone);
   if (self->call_view != NULL)
     {
       zv_dialpad_set_phone (self->dialpad, phone);
@@ -178,12 +180,33 @@ zv_window_ensure_phone_pane (ZvWindow *self)
   zv_call_view_set_phone (self->call_view, phone);
 }
 
-/* The template's call handlers and win.dial; called from zv_window_class_init(). */
+/**
+ * zv_window_ensure_calls_page:
+ *
+ * Makes the Calls sidebar page (the call history) unless it is made. Like the phone pane it is not
+ * in the template: it is hidden behind the Chats page at start, and building and measuring it
+ * (~6 ms cold) would delay the first frame. It is made when the Calls page is shown (also when it
+ * is the page restored at start), or in the idle after the first frame (zv-window.c).
+ */
+void
+zv_window_ensure_calls_page (ZvWindow *self)
+{
+  /* page_changed_cb() may run while the template is being built. */
+  if (self->calls_page != NULL || self->calls_bin == NULL)
+    return;
+
+  self->calls_page = g_object_new (ZV_TYPE_CALLS_PAGE, NULL);
+  adw_bin_set_child (self->calls_bin, GTK_WIDGET (self->calls_page));
+  g_signal_connect_object (self->calls_page, "call-back", G_CALLBACK (calls_page_call_back_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->calls_page, "show-dialpad", G_CALLBACK (calls_page_show_dialpad_cb), self,
+                           G_CONNECT_SWAPPED);
+  zv_calls_page_set_phone (self->calls_page, current_phone (self));
+}
+
+/* The template's call handler and win.dial; called from zv_window_class_init(). */
 void
 zv_window_calls_class_init (GtkWidgetClass *widget_class)
 {
-  gtk_widget_class_bind_template_callback (widget_class, calls_page_call_back_cb);
-  gtk_widget_class_bind_template_callback (widget_class, calls_page_show_dialpad_cb);
   gtk_widget_class_bind_template_callback (widget_class, call_answered_cb);
   /* Calls a number at once: phone links in messages ("tel:+7..."), anything else with a number. */
   gtk_widget_class_install_action (widget_class, "win.dial", "s", zv_window_dial_action);

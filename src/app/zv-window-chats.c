@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "zv-chat-row.h"
@@ -122,6 +123,54 @@ unbind_chat_row_cb (GtkSignalListItemFactory *factory,
                     gpointer                  user_data)
 {
   zv_chat_row_set_chat (ZV_CHAT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* ZVENO_PRINT_FIRST_FRAME=1 (tests/bench/bench-app-startup.py): besides the window's first frame
+ * (zv-application.c), print "chats-shown" once the first frame that shows chat rows is painted. */
+static void
+chats_shown_painted_cb (GdkFrameClock *clock,
+                        ZvWindow      *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, chats_shown_painted_cb, self);
+  g_print ("chats-shown\n");
+}
+
+static void
+print_chats_shown (ZvWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (self->chats_shown_printed || g_strcmp0 (g_getenv ("ZVENO_PRINT_FIRST_FRAME"), "1") != 0)
+    return;
+  /* Not realized yet: the rows are in the window's first frame, which zv-application.c prints. */
+  if (clock == NULL)
+    {
+      self->chats_shown_printed = TRUE;
+      g_print ("chats-in-first-frame\n");
+      return;
+    }
+  self->chats_shown_printed = TRUE;
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (chats_shown_painted_cb), self, 0);
+}
+
+/* The Chats page: the list, its empty state, or a blank page while the session is loading. */
+void
+zv_window_chats_update_page (ZvWindow *self)
+{
+  ZvChatList *chats = self->session != NULL ? zv_session_get_chat_list (self->session) : NULL;
+  gboolean signed_in = chats != NULL;
+  guint n = signed_in ? g_list_model_get_n_items (G_LIST_MODEL (chats)) : 0;
+  gboolean loading = self->session == NULL || zv_session_get_state (self->session) == ZV_SESSION_STATE_LOADING;
+
+  /* While the cache is being read nobody knows yet whether someone is signed in: a blank page
+   * rather than "No Chats Yet" and "Sign In…" flashing before a signed-in person's chats. */
+  gtk_stack_set_visible_child_name (self->chats_stack, n > 0 ? "list" : loading ? "loading" : "empty");
+  if (n > 0)
+    print_chats_shown (self);
+  gtk_widget_set_visible (self->sign_in_button, !signed_in);
+  adw_status_page_set_description (self->chats_empty,
+                                   signed_in ? _("Chats with your colleagues and clients appear here")
+                                             : _("Chats with your colleagues and clients appear here after you sign in"));
 }
 
 /* The filter and the window for the signed-in session's chats, or none (signed out). */

@@ -30,6 +30,7 @@ struct _ZvWindow
   guint      chat_grow_idle;      /* grows that window after a scroll */
   gboolean   sign_in_requested;   /* the user chose Sign In while signed out */
   gboolean   do_not_disturb;
+  gboolean   chats_shown_printed; /* ZVENO_PRINT_FIRST_FRAME: "chats-shown" was printed or is due */
   GBindingGroup *notifier_bindings;
   GSignalGroup  *notifier_signals;
   GSignalGroup  *store_signals;
@@ -54,6 +55,8 @@ struct _ZvWindow
   GtkWidget *sign_in_button;
   GtkListView *chat_list_view;
   GtkStack *chat_content_stack;
+  /* Not in the template: made in chat_content_stack when a chat is first opened or just after the
+   * first frame (NULL before). */
   ZvConversation *conversation;
   AdwWindowTitle *content_title;
   GtkBox *sign_in_box;
@@ -73,15 +76,20 @@ struct _ZvWindow
   AdwBin *contact_card_bin;
   AdwBin *search_bin;
   AdwViewStackPage *calls_stack_page;
+  AdwBin *calls_bin;
+  /* Not in the template: made in calls_bin when the Calls page is first shown or just after the
+   * first frame, NULL before (see zv_window_ensure_calls_page()). */
   ZvCallsPage *calls_page;
   GtkStack *phone_stack;
   /* Not in the template: made just after the first frame or when first needed, NULL before (see
    * zv_window_ensure_phone_pane()); owned by phone_stack. */
   ZvDialpad *dialpad;
   ZvCallView *call_view;
-  /* The window's pages nobody sees at first (the phone pane, the sign-in page) are made in this
-   * idle after the first frame, or earlier when first needed. */
+  /* The window's parts nobody sees at first (the conversation, the sign-in page, the Calls page,
+   * the phone pane, the Keyboard Shortcuts window) are made in this idle after the first frame,
+   * one a turn, or earlier when first needed. */
   guint hidden_pages_idle;
+  gboolean help_overlay_set;
   ZvIncomingCall *incoming_call;
 };
 
@@ -98,6 +106,7 @@ void     zv_window_chats_set_list (ZvWindow   *self,
 gboolean zv_window_chats_filter   (ZvWindow   *self);
 void     zv_window_chats_select   (ZvWindow   *self,
                                    guint       position);
+void     zv_window_chats_update_page (ZvWindow *self);
 
 /* zv-window-calls.c */
 void zv_window_calls_class_init     (GtkWidgetClass *widget_class);
@@ -107,5 +116,6 @@ void zv_window_dial_number          (ZvWindow       *self,
 void zv_window_update_missed_calls  (ZvWindow       *self);
 void zv_window_phone_changed        (ZvWindow       *self);
 void zv_window_ensure_phone_pane    (ZvWindow       *self);
+void zv_window_ensure_calls_page    (ZvWindow       *self);
 
 G_END_DECLS

@@ -105,7 +105,10 @@ page_changed_cb (ZvWindow *self)
   if (g_strcmp0 (page, "contacts") == 0)
     ensure_contacts_page (self);
   else if (g_strcmp0 (page, "calls") == 0)
-    zv_window_ensure_phone_pane (self);
+    {
+      zv_window_ensure_calls_page (self);
+      zv_window_ensure_phone_pane (self);
+    }
   /* One search field for every page: the text it shows filters the page now showing. */
   search_changed_cb (self);
   zv_window_update_content_title (self);
@@ -124,7 +127,11 @@ search_changed_cb (ZvWindow *self)
   if (g_strcmp0 (page, "chats") == 0)
     found = zv_window_chats_filter (self);
   else if (g_strcmp0 (page, "calls") == 0)
-    found = zv_calls_page_set_filter (self->calls_page, text);
+    {
+      /* Made by page_changed_cb() whenever the Calls page is shown. */
+      zv_window_ensure_calls_page (self);
+      found = self->calls_page != NULL && zv_calls_page_set_filter (self->calls_page, text);
+    }
   else if (self->contacts_page != NULL && g_strcmp0 (page, "contacts") == 0)
     {
       /* The directory shows its own empty state for a search that finds nobody. */
@@ -142,10 +149,30 @@ show_sidebar (ZvWindow *self)
     adw_leaflet_set_visible_child_name (self->leaflet, "sidebar");
 }
 
+/* The chat the conversation shows; NULL while none is open (or the conversation is not made yet). */
+static ZvChat *
+open_chat_get (ZvWindow *self)
+{
+  return self->conversation != NULL ? zv_conversation_get_chat (self->conversation) : NULL;
+}
+
+/* The conversation is not in the template: it is made when a chat is first opened or just after
+ * the first frame (hidden_pages_idle_cb()). No chat is open at start, so building and measuring it
+ * (an empty message list and the composer) would only delay the first frame behind the placeholder. */
+static void
+ensure_conversation (ZvWindow *self)
+{
+  if (self->conversation != NULL || self->chat_content_stack == NULL)
+    return;
+  self->conversation = g_object_new (ZV_TYPE_CONVERSATION, NULL);
+  /* Added after the placeholder, which stays the page shown. */
+  gtk_stack_add_named (self->chat_content_stack, GTK_WIDGET (self->conversation), "conversation");
+}
+
 static gboolean
 conversation_showing (ZvWindow *self)
 {
-  return zv_conversation_get_chat (self->conversation) != NULL &&
+  return open_chat_get (self) != NULL &&
          g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "main") == 0 &&
          g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "chats") == 0 &&
          g_strcmp0 (gtk_stack_get_visible_child_name (self->chat_content_stack), "conversation") == 0 &&
@@ -157,7 +184,7 @@ void
 zv_window_update_content_title (ZvWindow *self)
 {
   const char *content = gtk_stack_get_visible_child_name (self->content_stack);
-  ZvChat *chat = zv_conversation_get_chat (self->conversation);
+  ZvChat *chat = open_chat_get (self);
 
   if (g_strcmp0 (content, "search") == 0)
     {
@@ -226,7 +253,7 @@ zv_window_search_in_chat_action (GtkWidget  *widget,
 
   /* Ctrl+F: in an open chat it searches that chat; elsewhere it filters the sidebar's list. */
   if (conversation_showing (self))
-    show_search (self, zv_conversation_get_chat (self->conversation));
+    show_search (self, open_chat_get (self));
   else
     show_sidebar_filter (self);
 }
@@ -260,27 +287,12 @@ zv_window_navigate_back_action (GtkWidget  *widget,
     zv_contacts_page_focus_list (self->contacts_page);
 }
 
-
-static void
-update_chats_page (ZvWindow *self)
-{
-  ZvChatList *chats = self->session != NULL ? zv_session_get_chat_list (self->session) : NULL;
-  gboolean signed_in = chats != NULL;
-  guint n = signed_in ? g_list_model_get_n_items (G_LIST_MODEL (chats)) : 0;
-
-  gtk_stack_set_visible_child_name (self->chats_stack, n > 0 ? "list" : "empty");
-  gtk_widget_set_visible (self->sign_in_button, !signed_in);
-  adw_status_page_set_description (self->chats_empty,
-                                   signed_in ? _("Chats with your colleagues and clients appear here")
-                                             : _("Chats with your colleagues and clients appear here after you sign in"));
-}
-
 /* Marks the open chat read while the person can see it: the window has the focus and the
  * conversation is what the content pane shows. */
 static void
 maybe_mark_read (ZvWindow *self)
 {
-  ZvChat *chat = zv_conversation_get_chat (self->conversation);
+  ZvChat *chat = open_chat_get (self);
   ZvNotifier *notifier;
 
   if (chat == NULL || self->session == NULL || !gtk_window_is_active (GTK_WINDOW (self)) ||
@@ -296,7 +308,11 @@ static void
 open_chat (ZvWindow *self,
            ZvChat   *chat)
 {
-  zv_conversation_set_chat (self->conversation, self->session, chat);
+  /* Nothing to close while the conversation has never been made. */
+  if (chat != NULL)
+    ensure_conversation (self);
+  if (self->conversation != NULL)
+    zv_conversation_set_chat (self->conversation, self->session, chat);
   if (chat == NULL)
     {
       gtk_stack_set_visible_child_name (self->chat_content_stack, "placeholder");
@@ -524,7 +540,7 @@ static void
 store_changed_cb (ZvWindow       *self,
                   ZvStoreChanges *changes)
 {
-  ZvChat *chat = zv_conversation_get_chat (self->conversation);
+  ZvChat *chat = open_chat_get (self);
   gint64 chat_id;
 
   if (chat == NULL || (changes->flags & ZV_STORE_CHANGED_MESSAGES) == 0)
@@ -567,10 +583,10 @@ chat_list_changed_cb (ZvWindow *self)
 
   zv_window_chats_set_list (self, chats);
   if (chats != NULL)
-    g_signal_connect_object (chats, "items-changed", G_CALLBACK (update_chats_page), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object (chats, "items-changed", G_CALLBACK (zv_window_chats_update_page), self, G_CONNECT_SWAPPED);
   else
     open_chat (self, NULL);
-  update_chats_page (self);
+  zv_window_chats_update_page (self);
 
   g_signal_group_set_target (self->store_signals,
                              chats != NULL ? zv_account_get_store (zv_session_get_account (self->session)) : NULL);
@@ -615,13 +631,21 @@ session_state_cb (ZvWindow *self)
       gtk_label_set_label (self->account_title, zv_account_get_login (account));
       gtk_label_set_label (self->account_subtitle, zv_account_get_server (account));
     }
+  else if (state == ZV_SESSION_STATE_LOADING)
+    {
+      /* Not known yet (see zv_window_chats_update_page()). */
+      gtk_label_set_label (self->account_title, "");
+      gtk_label_set_label (self->account_subtitle, "");
+    }
   else
     {
       gtk_label_set_label (self->account_title, _("Not signed in"));
       gtk_label_set_label (self->account_subtitle, _("No company account on this computer"));
     }
-  update_chats_page (self);
+  zv_window_chats_update_page (self);
   update_pages (self);
+  /* A chat opened from the cache while the session was still loading is read now. */
+  maybe_mark_read (self);
 }
 
 static void
@@ -800,8 +824,6 @@ zv_window_class_init (ZvWindowClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (ZV_TYPE_CONVERSATION);
-  g_type_ensure (ZV_TYPE_CALLS_PAGE);
   g_type_ensure (ZV_TYPE_INCOMING_CALL);
   gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, toast_overlay);
@@ -812,7 +834,6 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, sign_in_button);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, chat_list_view);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, chat_content_stack);
-  gtk_widget_class_bind_template_child (widget_class, ZvWindow, conversation);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, sign_in_box);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, account_title);
@@ -830,7 +851,7 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, contact_card_bin);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, search_bin);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_stack_page);
-  gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_page);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_bin);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, phone_stack);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, incoming_call);
   zv_window_calls_class_init (widget_class);
@@ -904,15 +925,40 @@ zv_window_init (ZvWindow *self)
   zv_session_start (self->session);
 }
 
+/* The Keyboard Shortcuts window (win.show-help-overlay, the main menu's Keyboard Shortcuts):
+ * GtkApplication would build it before the first frame if it were at its default resource path. */
+static void
+set_help_overlay (ZvWindow *self)
+{
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource (APPLICATION_PATH "/zv-shortcuts-window.ui");
+
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  self->help_overlay_set = TRUE;
+}
+
 static gboolean
 hidden_pages_idle_cb (gpointer user_data)
 {
   ZvWindow *self = ZV_WINDOW (user_data);
 
-  self->hidden_pages_idle = 0;
-  ensure_sign_in_page (self);
-  zv_window_ensure_phone_pane (self);
-  return G_SOURCE_REMOVE;
+  /* One page per main-loop turn, so that input after the first frame waits for one at most. */
+  if (self->conversation == NULL)
+    ensure_conversation (self);
+  else if (self->sign_in_page == NULL)
+    ensure_sign_in_page (self);
+  else if (self->calls_page == NULL)
+    zv_window_ensure_calls_page (self);
+  else if (self->call_view == NULL)
+    zv_window_ensure_phone_pane (self);
+  else if (!self->help_overlay_set)
+    set_help_overlay (self);
+  else
+    {
+      self->hidden_pages_idle = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
