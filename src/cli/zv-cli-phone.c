@@ -119,6 +119,12 @@ typedef struct {
   ZvConference *conference;    /* the two merged */
   ZvAccount    *account;       /* borrowed: signed in, quality reports go to its server */
   guint         reports_pending;
+  /* call: what to dial once registered (dial()) */
+  const char   *dial_uri;
+  char         *dial_caller_id;
+  guint        *dial_remaining;
+  guint         dial_timeout;
+  gulong        dial_handler;
 } Phone;
 
 static void watch_call (Phone *phone, ZvCall *call);
@@ -131,121 +137,6 @@ phone_fail (const char *message)
   g_strdelimit (line, "\n\r", ' ');
   fprintf (stderr, "zveno-cli: %s\n", line);
   return 1;
-}
-
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
-static ZvSipAccount *
-load_account (ZvCliSipSource *source,
-              char          **caller_id,
-              GError        **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *telephony, *sip;
-  const char *username, *auth_username, *domain, *proxy, *transport, *password;
-  g_autofree char *secret = NULL;
-  g_autofree char *aor = NULL;
-  g_autofree char *proxy_uri = NULL;
-  ZvSipAccount *sip_account;
-
-  if (source->account == NULL)
-    {
-      if (source->sip_user == NULL || source->sip_proxy == NULL || source->sip_password == NULL)
-        {
-          g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
-                               _("Without a signed-in account, give --sip-user, --sip-proxy and --sip-password-stdin."));
-          return NULL;
-        }
-      sip_account = zv_sip_account_new (source->sip_user, NULL, source->sip_password, source->sip_proxy, error);
-      if (sip_account != NULL)
-        zv_sip_account_set_ca_file (sip_account, source->sip_ca_file);
-      return sip_account;
-    }
-
-  zv_account_call_async (source->account, "GET", "/telephony", NULL, NULL, store_result, &result);
-  node = zv_account_call_finish (source->account, wait_for (&result), error);
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error_literal (error, ZV_API_ERROR, ZV_API_ERROR_INVALID_RESPONSE, _("/telephony did not answer an object."));
-      return NULL;
-    }
-  telephony = json_node_get_object (node);
-  sip = zv_json_get_object (telephony, "sip", error);
-  if (sip == NULL)
-    return NULL;
-  username = zv_json_get_string (sip, "username", error);
-  domain = username != NULL ? zv_json_get_string (sip, "domain", error) : NULL;
-  proxy = domain != NULL ? zv_json_get_string (sip, "proxy", error) : NULL;
-  if (proxy == NULL)
-    return NULL;
-  auth_username = json_object_has_member (sip, "auth_username") ? zv_json_get_string (sip, "auth_username", NULL) : NULL;
-  transport = json_object_has_member (sip, "transport") ? zv_json_get_string (sip, "transport", NULL) : NULL;
-  password = json_object_has_member (sip, "password") ? zv_json_get_string (sip, "password", NULL) : NULL;
-  if (*username == '\0' || *domain == '\0' || *proxy == '\0')
-    {
-      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
-                           _("The company has not set up telephony for this account."));
-      return NULL;
-    }
-  if (password == NULL || *password == '\0')
-    {
-      /* Saved at sign-in under the account's secret-store name. */
-      g_autoptr(ZvSecretStore) secrets = zv_secret_store_new_default ();
-      g_autofree char *name = g_strdup_printf ("%s %s", zv_account_get_server (source->account),
-                                               zv_account_get_login (source->account));
-      g_autoptr(GAsyncResult) lookup = NULL;
-
-      zv_secret_store_lookup_async (secrets, name, "sip-password", NULL, store_result, &lookup);
-      secret = zv_secret_store_lookup_finish (secrets, wait_for (&lookup), error);
-      if (secret == NULL)
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_INVALID_ACCOUNT,
-                                 _("No SIP password is saved for this account; sign in again."));
-          return NULL;
-        }
-      password = secret;
-    }
-
-  if (caller_id != NULL && *caller_id == NULL && json_object_has_member (telephony, "caller_ids"))
-    {
-      JsonArray *ids = json_object_get_array_member (telephony, "caller_ids");
-
-      for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
-        {
-          JsonObject *id = json_array_get_object_element (ids, i);
-
-          if (id != NULL && json_object_get_boolean_member_with_default (id, "default", FALSE))
-            *caller_id = g_strdup (json_object_get_string_member_with_default (id, "number", ""));
-        }
-    }
-
-  aor = g_strdup_printf ("sip:%s@%s", username, domain);
-  proxy_uri = g_strdup_printf ("sip:%s;transport=%s", proxy,
-                               transport != NULL && *transport != '\0' ? transport : "udp");
-  sip_account = zv_sip_account_new (aor, auth_username, password, proxy_uri, error);
-  /* The company CA that signs the server's HTTPS certificate signs the PBX's TLS one too. */
-  if (sip_account != NULL)
-    zv_sip_account_set_ca_file (sip_account, source->sip_ca_file != NULL ? source->sip_ca_file
-                                                                       : zv_account_get_ca_file (source->account));
-  return sip_account;
 }
 
 /* RTCP statistics and the MOS estimate (zv-media-stats.c), for calls that had audio. */
@@ -848,6 +739,23 @@ on_incoming (ZvSipAccount *sip,
     answer_now (phone, call);
 }
 
+/* Refused before it rang (488): its end said as any other call's is, with the reason. It never
+ * rang, so it is no "incoming:" call and does not count towards --count. */
+static void
+on_refused (ZvSipAccount *sip,
+            ZvCall       *call,
+            gpointer      user_data)
+{
+  const GError *error = zv_call_get_error (call);
+
+  printf ("refused: %s\n", zv_call_get_remote_uri (call) != NULL ? zv_call_get_remote_uri (call) : "?");
+  if (error != NULL)
+    printf ("ended: %s: %s\n", zv_call_get_end_reason_nick (call), error->message);
+  else
+    printf ("ended: %s\n", zv_call_get_end_reason_nick (call));
+  fflush (stdout);
+}
+
 #ifdef G_OS_UNIX
 static gboolean
 on_signal (gpointer user_data)
@@ -874,8 +782,8 @@ shutdown_phone (Phone *phone)
     g_main_context_iteration (NULL, TRUE);
   if (phone->sip != NULL)
     {
-      zv_sip_account_shutdown_async (phone->sip, NULL, store_result, &result);
-      zv_sip_account_shutdown_finish (phone->sip, wait_for (&result), NULL);
+      zv_sip_account_shutdown_async (phone->sip, NULL, zv_cli_phone_store_result, &result);
+      zv_sip_account_shutdown_finish (phone->sip, zv_cli_phone_wait_for (&result), NULL);
     }
   g_clear_object (&phone->conference);
   g_clear_object (&phone->call);
@@ -903,7 +811,7 @@ start_phone (Phone          *phone,
   phone->loop = g_main_loop_new (NULL, FALSE);
   phone->live = g_ptr_array_new_with_free_func (g_object_unref);
   phone->account = source->account;
-  phone->sip = load_account (source, caller_id, &phone->error);
+  phone->sip = zv_cli_phone_load_account (source, caller_id, &phone->error);
   if (phone->sip == NULL)
     return FALSE;
   if (opts.srtp)
@@ -931,6 +839,58 @@ start_phone (Phone          *phone,
   return zv_sip_account_start (phone->sip, &phone->error);
 }
 
+/* Dials the call of `zveno-cli call`; on failure the phone stops with the error. */
+static void
+dial (Phone *phone)
+{
+  const char *uri = phone->dial_uri;
+
+  g_clear_handle_id (&phone->dial_timeout, g_source_remove);
+  g_clear_signal_handler (&phone->dial_handler, phone->sip);
+  if (phone->call != NULL)
+    return;
+  phone->call = zv_call_new_outgoing (phone->sip, uri, phone->dial_caller_id);
+  g_object_set_data (G_OBJECT (phone->call), "zv-phone", phone);
+  zv_call_set_media_files (phone->call, phone->play, phone->record, FALSE);
+  zv_call_set_dsp (phone->call, opts.dsp);
+  watch_call (phone, phone->call);
+  g_signal_connect (phone->call, "notify::state", G_CALLBACK (on_call_state_for_duration), phone->dial_remaining);
+  if (!zv_call_start (phone->call, &phone->error))
+    {
+      g_main_loop_quit (phone->loop);
+      return;
+    }
+  if (opts.cancel_after >= 0)
+    g_timeout_add_seconds ((guint) opts.cancel_after, cancel_cb, g_object_ref (phone->call));
+  printf ("calling: %s%s%s\n", uri, phone->dial_caller_id != NULL ? " as " : "",
+          phone->dial_caller_id != NULL ? phone->dial_caller_id : "");
+  fflush (stdout);
+}
+
+static void
+dial_when_registered (ZvSipAccount *sip,
+                      GParamSpec   *pspec,
+                      gpointer      user_data)
+{
+  ZvSipState state = zv_sip_account_get_state (sip);
+
+  if (state == ZV_SIP_STATE_REGISTERED || state == ZV_SIP_STATE_FAILED)
+    dial (user_data);
+}
+
+static gboolean
+dial_timeout_cb (gpointer user_data)
+{
+  Phone *phone = user_data;
+
+  phone->dial_timeout = 0;
+  dial (phone);
+  return G_SOURCE_REMOVE;
+}
+
+/* How long `call` waits for its registration before dialling anyway. */
+#define DIAL_REGISTER_WAIT_MS 3000
+
 int
 zv_cli_phone_call (ZvCliSipSource *source,
                    const char     *uri,
@@ -942,26 +902,29 @@ zv_cli_phone_call (ZvCliSipSource *source,
   Phone phone = { .status = 0 };
   g_autofree char *chosen_id = g_strdup (caller_id);
   guint remaining = duration > 0 ? (guint) duration : 10;
+  int status;
 
   if (!start_phone (&phone, source, &chosen_id))
     return shutdown_phone (&phone);
-  /* Calling needs no registration: the proxy challenges the INVITE itself. */
+  /* Calling needs no registration (the proxy challenges the INVITE itself), but the call waits
+   * for it, a few ms, as a phone's calls do: its REGISTER and the INVITE would otherwise share
+   * the proxy and the time before the far end rings, which a phone's user never sees. It dials
+   * anyway when registering fails or takes over DIAL_REGISTER_WAIT_MS. */
   phone.need_registration = FALSE;
-  phone.call = zv_call_new_outgoing (phone.sip, uri, chosen_id);
-  g_object_set_data (G_OBJECT (phone.call), "zv-phone", &phone);
   phone.play = play;
-  zv_call_set_media_files (phone.call, play, record, FALSE);
-  zv_call_set_dsp (phone.call, opts.dsp);
-  watch_call (&phone, phone.call);
-  g_signal_connect (phone.call, "notify::state", G_CALLBACK (on_call_state_for_duration), &remaining);
-  if (!zv_call_start (phone.call, &phone.error))
-    return shutdown_phone (&phone);
-  if (opts.cancel_after >= 0)
-    g_timeout_add_seconds ((guint) opts.cancel_after, cancel_cb, g_object_ref (phone.call));
-  printf ("calling: %s%s%s\n", uri, chosen_id != NULL ? " as " : "", chosen_id != NULL ? chosen_id : "");
-  fflush (stdout);
-  g_main_loop_run (phone.loop);
-  return shutdown_phone (&phone);
+  phone.record = record;
+  phone.dial_uri = uri;
+  phone.dial_caller_id = chosen_id;
+  phone.dial_remaining = &remaining;
+  phone.dial_handler = g_signal_connect (phone.sip, "notify::state", G_CALLBACK (dial_when_registered), &phone);
+  phone.dial_timeout = g_timeout_add (DIAL_REGISTER_WAIT_MS, dial_timeout_cb, &phone);
+  dial_when_registered (phone.sip, NULL, &phone);
+  if (phone.error == NULL)
+    g_main_loop_run (phone.loop);
+  g_clear_handle_id (&phone.dial_timeout, g_source_remove);
+  g_clear_signal_handler (&phone.dial_handler, phone.sip);
+  status = shutdown_phone (&phone);
+  return status;
 }
 
 int
@@ -977,6 +940,7 @@ zv_cli_phone_answer (ZvCliSipSource *source,
   if (!start_phone (&phone, source, NULL))
     return shutdown_phone (&phone);
   g_signal_connect (phone.sip, "incoming-call", G_CALLBACK (on_incoming), &phone);
+  g_signal_connect (phone.sip, "call-refused", G_CALLBACK (on_refused), NULL);
   g_main_loop_run (phone.loop);
   return shutdown_phone (&phone);
 }

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "zv-account.h"
+#include "zv-sip-account.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,16 @@ typedef struct {
   char       *sip_password;
   const char *sip_ca_file;  /* --sip-ca-file, else the account's company CA */
 } ZvCliSipSource;
+
+/* zv-cli-phone-account.c, for zv-cli-phone.c: the account @source describes; @caller_id (inout)
+ * is checked against, or defaulted from, the provisioned company numbers. */
+ZvSipAccount       *zv_cli_phone_load_account   (ZvCliSipSource  *source,
+                                                 char           **caller_id,
+                                                 GError         **error);
+void                zv_cli_phone_store_result   (GObject         *object,
+                                                 GAsyncResult    *result,
+                                                 gpointer         user_data);
+GAsyncResult       *zv_cli_phone_wait_for       (GAsyncResult   **result);
 
 const GOptionEntry *zv_cli_phone_call_entries   (void);
 const GOptionEntry *zv_cli_phone_answer_entries (void);

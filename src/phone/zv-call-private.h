@@ -44,6 +44,7 @@ struct _ZvCall
   gboolean        bye_sent;         /* we asked for BYE; one we did not ask for is nua's session timer */
   gboolean        cancel_sent;      /* we CANCELled our INVITE and wait for its final answer */
   guint           cancel_timeout;   /* gives up waiting for that answer */
+  guint           prepare_timeout;  /* our INVITE's audio is prepared at its first reply, or then */
   gboolean        reoffer_pending;  /* our re-INVITE (hold, resume) waits for its answer */
   gboolean        offer_in_200;     /* we answered an offer-less re-INVITE with an offer: the ACK answers */
   gboolean        transfer_pending; /* our REFER is under way */

@@ -28,6 +28,9 @@
 /* How long a CANCELled INVITE may wait for its final answer (487) before we call it over. */
 #define CANCEL_WAIT_SECONDS 4
 
+/* The longest an outgoing call's pipeline waits for its INVITE's first reply (prepare_media_after_reply()). */
+#define PREPARE_WAIT_MS 30
+
 G_DEFINE_ENUM_TYPE (ZvCallState, zv_call_state,
                     G_DEFINE_ENUM_VALUE (ZV_CALL_STATE_NEW, "new"),
                     G_DEFINE_ENUM_VALUE (ZV_CALL_STATE_CALLING, "calling"),
@@ -69,6 +72,7 @@ zv_call_dispose (GObject *object)
   ZvCall *self = ZV_CALL (object);
 
   g_clear_handle_id (&self->cancel_timeout, g_source_remove);
+  g_clear_handle_id (&self->prepare_timeout, g_source_remove);
   if (self->media != NULL)
     zv_media_session_stop (self->media);
   g_clear_object (&self->media);
@@ -234,6 +238,7 @@ zv_call_finish (ZvCall *self,
   else
     g_clear_error (&error);
   g_clear_handle_id (&self->cancel_timeout, g_source_remove);
+  g_clear_handle_id (&self->prepare_timeout, g_source_remove);
   if (self->media != NULL)
     zv_media_session_stop (self->media);
   self->end_time = g_get_monotonic_time ();
@@ -312,6 +317,37 @@ prepare_media_soon (ZvCall *self)
 {
   /* Below the default priority: sofia-sip's source sends the INVITE (or the 180) first. */
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, prepare_media_idle, g_object_ref (self), NULL);
+}
+
+static gboolean
+prepare_timeout_cb (gpointer user_data)
+{
+  ZvCall *self = user_data;
+
+  self->prepare_timeout = 0;
+  prepare_media_soon (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Our INVITE's first reply (a proxy's digest challenge or 100 Trying, the far end's 180) comes
+ * within a round trip, long before an answer: building the pipeline (milliseconds of this thread)
+ * right after sending the INVITE would hold that reply up, and with a challenge the authenticated
+ * INVITE too, which is the start of the far end's setup. So the pipeline is built just after the
+ * first reply has been handled, or after PREPARE_WAIT_MS if none came. */
+static void
+prepare_media_after_reply (ZvCall *self)
+{
+  g_clear_handle_id (&self->prepare_timeout, g_source_remove);
+  self->prepare_timeout = g_timeout_add (PREPARE_WAIT_MS, prepare_timeout_cb, self);
+}
+
+static void
+on_first_reply (ZvCall *self)
+{
+  if (self->prepare_timeout == 0)
+    return;
+  g_clear_handle_id (&self->prepare_timeout, g_source_remove);
+  prepare_media_soon (self);
 }
 
 const char *
@@ -412,6 +448,7 @@ zv_call_start (ZvCall  *self,
   self->nh = nua_handle (nua, self, SIPTAG_TO_STR (self->remote_uri), SIPTAG_FROM_STR (from), TAG_END ());
   zv_sip_account_add_call (self->account, self);
   self->invite_time = g_get_monotonic_time ();
+  zv_phone_trace ("call: INVITE");
   set_state (self, ZV_CALL_STATE_CALLING);
   nua_invite (self->nh,
               NUTAG_URL (self->remote_uri),
@@ -420,7 +457,7 @@ zv_call_start (ZvCall  *self,
               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
               SIPTAG_PAYLOAD_STR (offer),
               TAG_END ());
-  prepare_media_soon (self);
+  prepare_media_after_reply (self);
   return TRUE;
 }
 
@@ -504,6 +541,7 @@ zv_call_answer (ZvCall  *self,
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CANCELLED, _("The call is no longer ringing."));
       return FALSE;
     }
+  zv_phone_trace ("call: answer");
   if (!prepare_media (self, error) || !zv_media_session_start (self->media, self->remote_sdp, error))
     {
       nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
@@ -515,6 +553,7 @@ zv_call_answer (ZvCall  *self,
   zv_call_sync_media_direction (self);
   answer = zv_call_build_sdp (self, self->remote_sdp, self->last_direction);
   self->invite_time = g_get_monotonic_time ();
+  zv_phone_trace ("call: 200 OK");
   nua_respond (self->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (answer),
@@ -764,6 +803,7 @@ zv_call_handle_event (ZvCall      *self,
   switch (event)
     {
     case nua_r_invite:
+      on_first_reply (self);
       on_invite_response (self, status, phrase, sip);
       break;
 

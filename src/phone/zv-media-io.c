@@ -48,8 +48,8 @@ zv_media_session_link_receiver (ZvMediaSession *self,
 
   if (self->srtp_key == NULL)
     {
-      if (gst_element_link_pads (self->rtp_src, "src", rtpbin, "recv_rtp_sink_0")
-          && gst_element_link_pads (rtcp_src, "src", rtpbin, "recv_rtcp_sink_0"))
+      if (zv_media_link (self->rtp_src, "src", rtpbin, "recv_rtp_sink_0")
+          && zv_media_link (rtcp_src, "src", rtpbin, "recv_rtcp_sink_0"))
         return TRUE;
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the receiver."));
       return FALSE;
@@ -61,10 +61,10 @@ zv_media_session_link_receiver (ZvMediaSession *self,
   g_object_set (rtcp_src, "caps", srtcp, NULL);
   g_signal_connect (dec, "request-key", G_CALLBACK (request_key), self);
   gst_bin_add (GST_BIN (self->pipeline), dec);
-  if (gst_element_link_pads (self->rtp_src, "src", dec, "rtp_sink")
-      && gst_element_link_pads (rtcp_src, "src", dec, "rtcp_sink")
-      && gst_element_link_pads (dec, "rtp_src", rtpbin, "recv_rtp_sink_0")
-      && gst_element_link_pads (dec, "rtcp_src", rtpbin, "recv_rtcp_sink_0"))
+  if (zv_media_link (self->rtp_src, "src", dec, "rtp_sink")
+      && zv_media_link (rtcp_src, "src", dec, "rtcp_sink")
+      && zv_media_link (dec, "rtp_src", rtpbin, "recv_rtp_sink_0")
+      && zv_media_link (dec, "rtcp_src", rtpbin, "recv_rtcp_sink_0"))
     return TRUE;
   g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the receiver."));
   return FALSE;
@@ -84,8 +84,8 @@ zv_media_session_link_sender (ZvMediaSession *self,
   guchar *decoded;
 
   if (self->srtp_key == NULL)
-    return gst_element_link_pads (rtpbin, "send_rtp_src_0", rtp_sink, "sink")
-           && gst_element_link_pads (rtpbin, "send_rtcp_src_0", rtcp_sink, "sink");
+    return zv_media_link (rtpbin, "send_rtp_src_0", rtp_sink, "sink")
+           && zv_media_link (rtpbin, "send_rtcp_src_0", rtcp_sink, "sink");
   enc = gst_element_factory_make ("srtpenc", NULL);
   if (enc == NULL)
     return FALSE;
@@ -98,10 +98,10 @@ zv_media_session_link_sender (ZvMediaSession *self,
   gst_util_set_object_arg (G_OBJECT (enc), "rtcp-cipher", "aes-128-icm");
   gst_util_set_object_arg (G_OBJECT (enc), "rtcp-auth", "hmac-sha1-80");
   gst_bin_add (GST_BIN (self->pipeline), enc);
-  if (!gst_element_link_pads (rtpbin, "send_rtp_src_0", enc, "rtp_sink_0")
-      || !gst_element_link_pads (enc, "rtp_src_0", rtp_sink, "sink")
-      || !gst_element_link_pads (rtpbin, "send_rtcp_src_0", enc, "rtcp_sink_0")
-      || !gst_element_link_pads (enc, "rtcp_src_0", rtcp_sink, "sink"))
+  if (!zv_media_link (rtpbin, "send_rtp_src_0", enc, "rtp_sink_0")
+      || !zv_media_link (enc, "rtp_src_0", rtp_sink, "sink")
+      || !zv_media_link (rtpbin, "send_rtcp_src_0", enc, "rtcp_sink_0")
+      || !zv_media_link (enc, "rtcp_src_0", rtcp_sink, "sink"))
     return FALSE;
   /* The sender may join a pipeline that plays already (the receiving side started first). */
   gst_element_sync_state_with_parent (enc);

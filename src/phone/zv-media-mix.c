@@ -1,17 +1,21 @@
 /* zv-media-mix.c: a media session's part in a local conference (ZvConference): what one call
  * receives is also sent on another.
  *
- * Each session is its own pipeline, with its own codec. What a session hears leaves its output tee
- * through an appsink (decoded, 48 kHz mono S16) and enters the other session's pipeline through an
- * appsrc, which feeds an audiomixer put between that session's source and its encoder:
+ * Each session is its own pipeline, with its own codec. What a session hears is taken as it enters
+ * its tee (a pad probe, in the decoder's own format) and enters the other session's pipeline through
+ * an appsrc, which feeds an audiomixer put between that session's source and its encoder:
  *
- *   A: rtpbin -> decoder -> tee -> ... | appsink  ~~>  B: appsrc -> audiomixer -> encoder -> rtpbin
- *                                                        B's source ----^
+ *   A: rtpbin -> decoder -> valve -> (probe) tee -> ...   ~~>  B: appsrc -> audiomixer -> encoder -> rtpbin
+ *                                                                 B's source ----^
  *
- * Like the echo, the link between the two is an appsink/appsrc pair, never pads: no graph loop
- * through an rtpbin, and each pipeline keeps its own clock and latency. The mixer joins a running
- * pipeline once, on an idle source pad, and stays after the conference ends (with one input it
- * only passes the source through), so merging again needs no relinking. */
+ * Like the echo, the link between the two is a hand-over of buffers, never pads: no graph loop
+ * through an rtpbin, and each pipeline keeps its own clock and latency. The receiving side is not
+ * rewired at all: a branch linked to the running tee instead (queue ! convert ! appsink) now and
+ * then never got a buffer for a whole conference (1 scenario in ~25 of
+ * tests/integration/test-phone-conference.py, the appsink's callback never called), and a probe
+ * has nothing to negotiate or start. The mixer joins a running pipeline once, on an idle source
+ * pad, and stays after the conference ends (with one input it only passes the source through), so
+ * merging again needs no relinking. */
 #define G_LOG_DOMAIN "zveno-phone"
 
 #include "config.h"
@@ -23,9 +27,6 @@
 
 #include "zv-media-session-private.h"
 #include "zv-sip-account.h"
-
-/* What crosses from one pipeline to the other: every codec decodes to something converted to this. */
-#define MIX_CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
 
 /* How late either input may reach the mixer. Both are paced by a clock (the other call's audio
  * comes out of its jitter buffer in real time, our own source runs in real time), so this only
@@ -44,34 +45,56 @@
 #define MIX_BEHIND_NS (MIX_LATENCY_NS / 2)
 #define MIX_AHEAD_NS (150 * GST_MSECOND)
 
-/* Streaming thread of the session that hears: hands the sample to the session that sends.
+/* The receiving streaming thread of the session that hears (a probe on its tee's sink pad): each
+ * decoded buffer to the session that sends, and the format they come in.
  *
- * Its timestamps belong to this pipeline's clock, so it gets new ones in the other pipeline's
- * running time. Not the moment of the push (appsrc do-timestamp): buffers come out of the jitter
- * buffer a few at a time when the machine is busy, and push times that bunch up and spread out
- * make the mixer see overlaps and holes, where it drops or pads and the tone jumps in phase. So
- * each buffer follows the previous one sample for sample, and the timeline is only set back to
- * the clock when the audio really stopped for a while or piles up ahead of it. */
-static GstFlowReturn
-mix_sample (GstAppSink *sink,
-            gpointer    user_data)
+ * The timestamps belong to this pipeline's clock, so the buffer gets new ones in the other
+ * pipeline's running time. Not the moment of the push (appsrc do-timestamp): buffers come out of
+ * the jitter buffer a few at a time when the machine is busy, and push times that bunch up and
+ * spread out make the mixer see overlaps and holes, where it drops or pads and the tone jumps in
+ * phase. So each buffer follows the previous one sample for sample, and the timeline is only set
+ * back to the clock when the audio really stopped for a while or piles up ahead of it. */
+static GstPadProbeReturn
+mix_buffer (GstPad          *pad,
+            GstPadProbeInfo *info,
+            gpointer         user_data)
 {
   ZvMediaSession *self = user_data;
-  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
   g_autoptr(GstElement) target = NULL;
+  g_autoptr(GstCaps) caps = NULL;
   GstBuffer *buffer;
   GstClockTime now, pts, duration;
+  gboolean valid;
 
-  if (sample == NULL)
-    return GST_FLOW_EOS;
-  buffer = gst_sample_get_buffer (sample);
-  if (buffer == NULL)
-    return GST_FLOW_OK;
-  /* MIX_CAPS: 2 bytes a sample at 48 kHz. */
-  duration = gst_util_uint64_scale (gst_buffer_get_size (buffer) / 2, GST_SECOND, 48000);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+    {
+      GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+      GstCaps *format;
+
+      if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+        return GST_PAD_PROBE_OK;
+      gst_event_parse_caps (event, &format);
+      g_mutex_lock (&self->lock);
+      gst_caps_replace (&self->mix_caps, format);
+      if (!gst_audio_info_from_caps (&self->mix_info, format))
+        gst_audio_info_init (&self->mix_info);
+      g_mutex_unlock (&self->lock);
+      return GST_PAD_PROBE_OK;
+    }
+  buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   g_mutex_lock (&self->lock);
-  target = self->mix_target != NULL ? gst_object_ref (self->mix_target) : NULL;
-  now = target != NULL ? gst_element_get_current_running_time (target) : GST_CLOCK_TIME_NONE;
+  valid = self->mix_target != NULL && self->mix_caps != NULL && GST_AUDIO_INFO_BPF (&self->mix_info) > 0
+          && GST_AUDIO_INFO_RATE (&self->mix_info) > 0;
+  if (!valid)
+    {
+      g_mutex_unlock (&self->lock);
+      return GST_PAD_PROBE_OK;
+    }
+  target = gst_object_ref (self->mix_target);
+  caps = gst_caps_ref (self->mix_caps);
+  duration = gst_util_uint64_scale (gst_buffer_get_size (buffer) / GST_AUDIO_INFO_BPF (&self->mix_info),
+                                    GST_SECOND, (guint64) GST_AUDIO_INFO_RATE (&self->mix_info));
+  now = gst_element_get_current_running_time (target);
   pts = self->mix_next_pts;
   if (GST_CLOCK_TIME_IS_VALID (now)
       && (!GST_CLOCK_TIME_IS_VALID (pts) || pts + MIX_BEHIND_NS < now || pts > now + MIX_AHEAD_NS))
@@ -82,15 +105,23 @@ mix_sample (GstAppSink *sink,
     }
   self->mix_next_pts = GST_CLOCK_TIME_IS_VALID (pts) ? pts + duration : GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&self->lock);
-  if (target == NULL || !GST_CLOCK_TIME_IS_VALID (pts))
-    return GST_FLOW_OK;
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_PAD_PROBE_OK;
+  {
+    g_autoptr(GstCaps) current = gst_app_src_get_caps (GST_APP_SRC (target));
+
+    /* The other side's converters take whatever format this codec decodes to. */
+    if (current == NULL || !gst_caps_is_equal (current, caps))
+      gst_app_src_set_caps (GST_APP_SRC (target), caps);
+  }
+  /* A new buffer sharing the memory: this one goes on to our own tee unchanged. */
   buffer = gst_buffer_copy (buffer);
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION (buffer) = duration;
   /* The other pipeline stopping (FLUSHING) is no reason for this one to. */
   gst_app_src_push_buffer (GST_APP_SRC (target), buffer);
-  return GST_FLOW_OK;
+  return GST_PAD_PROBE_OK;
 }
 
 /* Streaming (or main) thread, once the source pad is idle: source -> mixer -> encoding bin, and the
@@ -131,8 +162,8 @@ build_mix_input (ZvMediaSession  *self,
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("The call’s audio is not running."));
       return FALSE;
     }
-  bin = zv_media_parse_bin ("appsrc name=mixsrc is-live=true format=time caps=" MIX_CAPS
-                            " ! audioconvert ! audioresample", error);
+  /* Its caps are those of the audio handed over (mix_buffer()). */
+  bin = zv_media_parse_bin ("appsrc name=mixsrc is-live=true format=time ! audioconvert ! audioresample", error);
   if (bin == NULL)
     return FALSE;
   {
@@ -168,31 +199,25 @@ build_mix_input (ZvMediaSession  *self,
   return TRUE;
 }
 
-/* What this session hears, out through an appsink (mix_sample()). */
-static gboolean
-build_mix_output (ZvMediaSession  *self,
-                  GError         **error)
+/* What this session hears, handed over as it enters the tee (mix_buffer()). */
+static void
+tap_mix_output (ZvMediaSession *self)
 {
-  g_autoptr(GstElement) appsink = NULL;
-  GstElement *bin;
+  g_autoptr(GstPad) pad = NULL;
+  g_autoptr(GstCaps) caps = NULL;
 
-  if (self->mix_out != NULL)
-    return TRUE;
-  bin = zv_media_parse_bin ("queue ! audioconvert ! audioresample ! " MIX_CAPS " ! appsink name=mixsink "
-                            "emit-signals=true sync=false async=false max-buffers=50 drop=true", error);
-  if (bin == NULL)
-    return FALSE;
-  appsink = gst_bin_get_by_name (GST_BIN (bin), "mixsink");
-  g_signal_connect (appsink, "new-sample", G_CALLBACK (mix_sample), self);
-  gst_bin_add (GST_BIN (self->pipeline), bin);
-  self->mix_out = bin;
-  if (!gst_element_link (self->tee, bin))
-    {
-      g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the conference."));
-      return FALSE;
-    }
-  gst_element_sync_state_with_parent (bin);
-  return TRUE;
+  if (self->mix_probe != 0)
+    return;
+  pad = gst_element_get_static_pad (self->tee, "sink");
+  /* The format went by already (a sticky event): the probe only sees later changes. */
+  caps = gst_pad_get_current_caps (pad);
+  g_mutex_lock (&self->lock);
+  gst_caps_replace (&self->mix_caps, caps);
+  if (caps == NULL || !gst_audio_info_from_caps (&self->mix_info, caps))
+    gst_audio_info_init (&self->mix_info);
+  g_mutex_unlock (&self->lock);
+  self->mix_probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                                       mix_buffer, self, NULL);
 }
 
 /**
@@ -216,40 +241,31 @@ zv_media_session_mix_into (ZvMediaSession  *self,
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("The call’s audio is not running."));
       return FALSE;
     }
-  if (!build_mix_input (other, error) || !build_mix_output (self, error))
+  if (!build_mix_input (other, error))
     return FALSE;
   g_mutex_lock (&self->lock);
   gst_object_replace ((GstObject **) &self->mix_target, GST_OBJECT (other->mix_in_src));
   self->mix_next_pts = GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&self->lock);
+  tap_mix_output (self);
   return TRUE;
 }
 
-/* Main loop: an element (or bin) at the edge of the graph leaves it; see drop_element() in
- * zv-media-io.c for the order. */
+/* Main loop: the other call's audio (the appsrc bin in front of the mixer) leaves the graph; see
+ * drop_element() in zv-media-io.c for the order. */
 static void
-remove_branch (ZvMediaSession *self,
-               GstElement     *element,
-               GstElement     *joint,
-               gboolean        upstream)
+remove_mix_input (ZvMediaSession *self)
 {
-  g_autoptr(GstPad) pad = gst_element_get_static_pad (element, upstream ? "src" : "sink");
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (self->mix_in, "src");
   g_autoptr(GstPad) peer = pad != NULL ? gst_pad_get_peer (pad) : NULL;
 
-  if (upstream)
-    gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_state (self->mix_in, GST_STATE_NULL);
   if (peer != NULL)
     {
-      if (upstream)
-        gst_pad_unlink (pad, peer);
-      else
-        gst_pad_unlink (peer, pad);
-      if (joint != NULL)
-        gst_element_release_request_pad (joint, peer);
+      gst_pad_unlink (pad, peer);
+      gst_element_release_request_pad (self->mixer, peer);
     }
-  if (!upstream)
-    gst_element_set_state (element, GST_STATE_NULL);
-  gst_bin_remove (GST_BIN (self->pipeline), element);
+  gst_bin_remove (GST_BIN (self->pipeline), self->mix_in);
 }
 
 /**
@@ -272,11 +288,15 @@ zv_media_session_unmix (ZvMediaSession *self)
   g_mutex_unlock (&self->lock);
   if (self->pipeline == NULL)
     return;
-  if (self->mix_out != NULL)
-    remove_branch (self, self->mix_out, self->tee, FALSE);
-  self->mix_out = NULL;
+  if (self->mix_probe != 0)
+    {
+      g_autoptr(GstPad) pad = gst_element_get_static_pad (self->tee, "sink");
+
+      gst_pad_remove_probe (pad, self->mix_probe);
+      self->mix_probe = 0;
+    }
   if (self->mix_in != NULL)
-    remove_branch (self, self->mix_in, self->mixer, TRUE);
+    remove_mix_input (self);
   self->mix_in = NULL;
   self->mix_in_src = NULL;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "zv-media-session-private.h"
+#include "zv-phone-trace.h"
 #include "zv-sip-account.h"
 
 /* Streaming thread, tests only: a lossy network, every Nth packet gone. */
@@ -33,7 +34,8 @@ count_sent (GstPad          *pad,
 {
   ZvMediaSession *self = user_data;
 
-  self->packets_sent++;
+  if (self->packets_sent++ == 0)
+    zv_phone_trace ("media: first RTP out");
   return GST_PAD_PROBE_OK;
 }
 
@@ -76,16 +78,78 @@ zv_media_session_release_play_file (ZvMediaSession *self)
     return;
   pace = gst_bin_get_by_name (GST_BIN (self->pipeline), "pace");
   sink = pace != NULL ? gst_element_get_static_pad (pace, "sink") : NULL;
-  src = sink != NULL ? gst_pad_get_peer (sink) : NULL;
   clock = gst_element_get_clock (self->pipeline);
+  /* On the parser's pad, which passes the file's segment on again with the offset (the pacer's
+   * own has taken it already). It has none before it read the file's header, which only an
+   * answer within milliseconds of the INVITE comes before: those milliseconds go out at once. */
+  src = sink != NULL ? gst_pad_get_peer (sink) : NULL;
   if (src != NULL && clock != NULL)
-    {
-      GstClockTime now = gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline);
-
-      gst_pad_set_offset (src, (gint64) now);
-      gst_pad_remove_probe (src, self->play_hold);
-    }
+    gst_pad_set_offset (src, (gint64) (gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline)));
+  if (sink != NULL)
+    gst_pad_remove_probe (sink, self->play_hold);
   self->play_hold = 0;
+}
+
+/* The source of what we send when it is not a microphone (nor goes through webrtcdsp): the far
+ * end's own audio (echo), a file, or silence at @rate. */
+static GstElement *
+build_source (ZvMediaSession  *self,
+              guint            rate,
+              GError         **error)
+{
+  GstElement *e[3];
+  GstElement *bin;
+
+  if (self->echo)
+    {
+      static const char *const factories[] = { "appsrc:echosrc", NULL };
+
+      if ((bin = zv_media_chain (factories, e, error)) == NULL)
+        return NULL;
+      g_object_set (e[0], "is-live", TRUE, "do-timestamp", TRUE, NULL);
+      gst_util_set_object_arg (G_OBJECT (e[0]), "format", "time");
+    }
+  else if (self->play_file != NULL)
+    {
+      /* No converter here: the encoding bin's (or a conference mixer's) takes whatever the file holds. */
+      static const char *const factories[] = { "filesrc", "wavparse", "identity:pace", NULL };
+
+      if ((bin = zv_media_chain (factories, e, error)) == NULL)
+        return NULL;
+      g_object_set (e[0], "location", self->play_file, NULL);
+      g_object_set (e[2], "sync", TRUE, NULL);
+    }
+  else
+    {
+      /* No microphone asked for: silence, as real samples (wave=silence marks buffers as gaps,
+       * which encoders may turn into no packets at all), 20 ms a buffer at the codec's own rate (a
+       * fixed sample count would be 120 ms at 8 kHz). */
+      static const char *const factories[] = { "audiotestsrc", "capsfilter", NULL };
+      g_autoptr(GstCaps) caps = gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT, (int) rate, NULL);
+
+      if ((bin = zv_media_chain (factories, e, error)) == NULL)
+        return NULL;
+      g_object_set (e[0], "is-live", TRUE, "volume", 0.0, "samplesperbuffer", (int) (rate / 50), NULL);
+      gst_util_set_object_arg (G_OBJECT (e[0]), "wave", "sine");
+      g_object_set (e[1], "caps", caps, NULL);
+    }
+  return bin;
+}
+
+/* The same source as a description for gst_parse (webrtcdsp's bin), ending in " ! ". */
+static char *
+source_description (ZvMediaSession *self,
+                    guint           rate)
+{
+  g_autofree char *location = NULL;
+
+  if (self->echo)
+    return g_strdup ("appsrc name=echosrc is-live=true format=time do-timestamp=true ! ");
+  if (self->play_file == NULL)
+    return g_strdup_printf ("audiotestsrc is-live=true wave=sine volume=0 samplesperbuffer=%u ! "
+                            "capsfilter caps=audio/x-raw,rate=%u ! ", rate / 50, rate);
+  location = g_strescape (self->play_file, NULL);
+  return g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! identity name=pace sync=true ! ", location);
 }
 
 /* The sending half for @remote's codec: source -> queue -> convert -> mute -> valve -> encoder ->
@@ -103,20 +167,19 @@ zv_media_session_build_sender (ZvMediaSession *self,
   GstElement *source_bin = NULL;
   GstElement *mux = NULL;
   GstElement *echo_bin = NULL;
-  g_autofree char *send_description = NULL;
   g_autoptr(GstPad) probe_pad = NULL;
-  const char *source;
   const char *encoder;
   const char *payloader;
   guint rate = remote->codec.clock_rate;
-  guint channels = remote->codec.codec == ZV_CODEC_OPUS ? 2 : 1;
-  g_autofree char *play = NULL;
-  g_autofree char *dsp_description = NULL;
-  g_autofree char *silence = NULL;
+  /* Mono for Opus too: a voice from one microphone. RFC 7587 has every Opus stream declared as
+   * opus/48000/2, yet a receiver decodes mono packets whatever it asked for, and encoding the
+   * same channel twice cost a third of a call's CPU (perf, docs/PERFORMANCE.md). */
+  guint channels = 1;
+  gboolean plays_file = self->input_device == NULL && !self->echo && self->play_file != NULL;
 
   switch (remote->codec.codec)
     {
-    case ZV_CODEC_OPUS: encoder = "opusenc frame-size=20"; payloader = "rtpopuspay"; break;
+    case ZV_CODEC_OPUS: encoder = "opusenc"; payloader = "rtpopuspay"; break;
     case ZV_CODEC_PCMU: encoder = "mulawenc"; payloader = "rtppcmupay"; break;
     case ZV_CODEC_PCMA: encoder = "alawenc"; payloader = "rtppcmapay"; break;
     case ZV_CODEC_G722:
@@ -130,59 +193,49 @@ zv_media_session_build_sender (ZvMediaSession *self,
       return FALSE;
     }
 
-  if (self->input_device != NULL)
-    /* The selector and the device's source are linked in front below. */
-    source = "";
-  else if (self->echo)
-    source = "appsrc name=echosrc is-live=true format=time do-timestamp=true ! ";
-  else if (self->play_file != NULL)
-    {
-      g_autofree char *location = g_strescape (self->play_file, NULL);
+  /* The valve drops raw audio rather than packets, so the sequence numbers stay unbroken across a
+   * hold and the far end sees no loss. The payloader cuts 20 ms packets whatever size the
+   * source's buffers are, as our a=ptime:20 says. The queue in front decouples the source from
+   * the encoding: without it a conference's mixer, put in front later (zv-media-mix.c), sent one
+   * of the two calls nothing of the other's audio (tests/integration/test-phone-conference.py). */
+  {
+    const char *factories[] = { "queue", "audioconvert", "audioresample", "capsfilter", "volume:mute", "valve:sendvalve",
+                                encoder, payloader, NULL };
+    GstElement *e[G_N_ELEMENTS (factories) - 1];
+    g_autoptr(GstCaps) caps = NULL;
 
-      play = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! audioconvert ! audioresample ! "
-                              "identity name=pace sync=true ! ", location);
-      source = play;
-    }
-  else
-    /* No microphone asked for: silence, as real samples (wave=silence marks buffers as gaps,
-     * which encoders may turn into no packets at all), 20 ms a buffer at the codec's own rate (a
-     * fixed sample count would be 120 ms at 8 kHz). */
-    source = silence = g_strdup_printf ("audiotestsrc is-live=true wave=sine volume=0 samplesperbuffer=%u ! "
-                                        "capsfilter caps=audio/x-raw,rate=%u ! ", rate / 50, rate);
+    send_bin = zv_media_chain (factories, e, error);
+    if (send_bin == NULL)
+      return FALSE;
+    caps = gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT, (int) rate, "channels", G_TYPE_INT, (int) channels, NULL);
+    g_object_set (e[3], "caps", caps, NULL);
+    if (remote->codec.codec == ZV_CODEC_OPUS)
+      gst_util_set_object_arg (G_OBJECT (e[6]), "frame-size", "20");
+    g_object_set (e[7], "pt", remote->codec.payload_type, NULL);
+    if (remote->codec.codec != ZV_CODEC_OPUS)
+      g_object_set (e[7], "min-ptime", (gint64) 20 * GST_MSECOND, "max-ptime", (gint64) 20 * GST_MSECOND, NULL);
+  }
+  /* The source (and webrtcdsp) in a bin of its own in front of the encoding one: a conference
+   * puts its mixer between the two (zv-media-mix.c). A microphone is linked in front below. */
   if (zv_media_session_use_dsp (self))
     {
       g_autoptr(GstElement) probe = gst_bin_get_by_name (GST_BIN (self->pipeline), self->echo_probe_name);
+      g_autofree char *source = self->input_device != NULL ? g_strdup ("") : source_description (self, rate);
+      g_autofree char *description = NULL;
 
       /* Echo cancellation needs what is played (the probe); noise suppression and gain control
        * work without. */
-      source = dsp_description = g_strdup_printf ("%saudioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000 ! "
-                                                  "webrtcdsp name=dsp probe=%s echo-cancel=%s ! ", source,
-                                                  self->echo_probe_name, probe != NULL ? "true" : "false");
-    }
-  /* The valve drops raw audio rather than packets, so the sequence numbers stay unbroken across a
-   * hold and the far end sees no loss. The payloader cuts 20 ms packets whatever size the
-   * source's buffers are, as our a=ptime:20 says. */
-  send_description = g_strdup_printf ("queue ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=%u ! "
-                                      "volume name=mute ! valve name=sendvalve ! %s ! %s pt=%u%s",
-                                      rate, channels, encoder, payloader, remote->codec.payload_type,
-                                      remote->codec.codec == ZV_CODEC_OPUS ? ""
-                                      : " min-ptime=20000000 max-ptime=20000000");
-  send_bin = zv_media_parse_bin (send_description, error);
-  if (send_bin == NULL)
-    return FALSE;
-  /* The source (and webrtcdsp) in a bin of its own in front of the encoding one: a conference
-   * puts its mixer between the two (zv-media-mix.c). */
-  if (*source != '\0')
-    {
-      g_autofree char *description = g_strndup (source, strlen (source) - strlen (" ! "));
-
-      g_assert (g_str_has_suffix (source, " ! "));
+      description = g_strdup_printf ("%saudioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000 ! "
+                                     "webrtcdsp name=dsp probe=%s echo-cancel=%s", source,
+                                     self->echo_probe_name, probe != NULL ? "true" : "false");
       source_bin = zv_media_parse_bin (description, error);
-      if (source_bin == NULL)
-        {
-          gst_object_unref (send_bin);
-          return FALSE;
-        }
+    }
+  else if (self->input_device == NULL)
+    source_bin = build_source (self, rate, error);
+  if (source_bin == NULL && (self->input_device == NULL || zv_media_session_use_dsp (self)))
+    {
+      gst_object_unref (send_bin);
+      return FALSE;
     }
   self->send_valve = gst_bin_get_by_name (GST_BIN (send_bin), "sendvalve");
   /* Borrowed like the other children: the pipeline keeps it alive. */
@@ -197,20 +250,20 @@ zv_media_session_build_sender (ZvMediaSession *self,
   if (source_bin != NULL)
     {
       gst_bin_add (GST_BIN (self->pipeline), source_bin);
-      if (!gst_element_link (source_bin, send_bin))
+      if (!zv_media_link (source_bin, NULL, send_bin, NULL))
         {
           g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the sender."));
           return FALSE;
         }
     }
-  if (play != NULL && hold_file)
+  if (plays_file && hold_file)
     {
       g_autoptr(GstElement) pace = gst_bin_get_by_name (GST_BIN (source_bin), "pace");
       g_autoptr(GstPad) sink = gst_element_get_static_pad (pace, "sink");
-      g_autoptr(GstPad) src = gst_pad_get_peer (sink);
 
-      /* Prepared before the answer: the file waits at its start (zv_media_session_release_play_file()). */
-      self->play_hold = gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM | GST_PAD_PROBE_TYPE_BUFFER,
+      /* Prepared before the answer: the file waits at its start (zv_media_session_release_play_file()).
+       * On the pacer's own pad: the parser's in front of it exists only once the header is read. */
+      self->play_hold = gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM | GST_PAD_PROBE_TYPE_BUFFER,
                                            hold_play_file, NULL, NULL);
     }
   self->dtmf_pt = remote->dtmf_payload;
@@ -224,15 +277,15 @@ zv_media_session_build_sender (ZvMediaSession *self,
         return FALSE;
       g_object_set (self->dtmf_src, "pt", (guint) remote->dtmf_payload, "clock-rate", 8000u, NULL);
       gst_bin_add_many (GST_BIN (self->pipeline), mux, self->dtmf_src, NULL);
-      if (!gst_element_link_pads (send_bin, "src", mux, "sink_%u")
-          || !gst_element_link_pads (self->dtmf_src, "src", mux, "priority_sink_%u")
-          || !gst_element_link_pads (mux, "src", rtpbin, "send_rtp_sink_0"))
+      if (!zv_media_link (send_bin, NULL, mux, "sink_%u")
+          || !zv_media_link (self->dtmf_src, NULL, mux, "priority_sink_%u")
+          || !zv_media_link (mux, NULL, rtpbin, "send_rtp_sink_0"))
         {
           g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the sender."));
           return FALSE;
         }
     }
-  else if (!gst_element_link_pads (send_bin, "src", rtpbin, "send_rtp_sink_0"))
+  else if (!zv_media_link (send_bin, NULL, rtpbin, "send_rtp_sink_0"))
     {
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the sender."));
       return FALSE;
@@ -249,7 +302,7 @@ zv_media_session_build_sender (ZvMediaSession *self,
       gst_bin_add (GST_BIN (self->pipeline), echo_bin);
       appsink = gst_bin_get_by_name (GST_BIN (echo_bin), "echosink");
       appsrc = gst_bin_get_by_name (GST_BIN (source_bin), "echosrc");
-      if (!gst_element_link (self->tee, echo_bin) || appsink == NULL || appsrc == NULL)
+      if (!zv_media_link (self->tee, "src_%u", echo_bin, NULL) || appsink == NULL || appsrc == NULL)
         {
           g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: cannot link the echo."));
           return FALSE;

@@ -1,9 +1,11 @@
 /* zv-media-session-private.h: ZvMediaSession's fields and the helpers its files share
  * (zv-media-session.c: the pipeline and its receiving half; zv-media-send.c: the sending half;
  * zv-media-dtmf.c: RFC 4733; zv-media-io.c: SRTP, sound devices and webrtcdsp; zv-media-mix.c:
- * conferences). Never used outside src/phone. */
+ * conferences; zv-media-build.c: making and linking elements, the warm-up). Never used outside
+ * src/phone. */
 #pragma once
 
+#include <gst/audio/audio.h>
 #include <gst/gst.h>
 
 #include "zv-media-session.h"
@@ -23,6 +25,7 @@ struct _ZvMediaSession
   GSocket     *rtcp_socket;
   GstElement  *pipeline;
   guint        bus_watch;
+  GSource     *latency_source;     /* a latency recalculation due (several LATENCY messages, one run) */
 
   /* borrowed: children of pipeline */
   GstElement  *rtp_src;
@@ -89,7 +92,9 @@ struct _ZvMediaSession
   GstElement  *mixer;              /* borrowed: the audiomixer put between them at the first merge */
   GstElement  *mix_in;             /* borrowed: the other call's audio into the mixer (appsrc bin) */
   GstElement  *mix_in_src;         /* borrowed: that bin's appsrc */
-  GstElement  *mix_out;            /* borrowed: the tee's branch to an appsink */
+  gulong       mix_probe;          /* on the tee's sink pad: what we hear, also to mix_target */
+  GstCaps     *mix_caps;           /* owned, under lock: that audio's format... */
+  GstAudioInfo mix_info;           /* ...and the same parsed, under lock */
   GstElement  *mix_target;         /* owned, under lock: the other session's mix_in_src */
   GstClockTime mix_next_pts;       /* under lock: where the next buffer to mix_target goes in its pipeline's time */
   guint        mix_resyncs;        /* under lock: how often that timeline was set back to the clock */
@@ -99,6 +104,13 @@ GstElement        *zv_media_make                   (const char      *factory,
                                                     GError         **error);
 GstElement        *zv_media_parse_bin              (const char      *description,
                                                     GError         **error);
+GstElement        *zv_media_chain                  (const char *const *factories,
+                                                    GstElement     **elements,
+                                                    GError         **error);
+gboolean           zv_media_link                   (GstElement      *src,
+                                                    const char      *src_pad,
+                                                    GstElement      *sink,
+                                                    const char      *sink_pad);
 void               zv_media_session_emit_dtmf      (ZvMediaSession  *self,
                                                     const char      *digit);
 GstPadProbeReturn  zv_media_session_take_dtmf      (GstPad          *pad,

@@ -1,7 +1,7 @@
 /* zv-media-session.c: one call's audio as a GStreamer pipeline around rtpbin.
  *
  *   source -> audioconvert -> audioresample -> caps -> encoder -> payloader -> rtpbin -> udpsink
- *   udpsrc -> rtpbin (jitter buffer) -> depayloader -> decoder -> tee -> recording | echo
+ *   udpsrc -> rtpbin (jitter buffer) -> depayloader -> decoder -> valve -> tee -> recording | echo
  *
  * The echo (zveno-cli answer --echo) returns what it hears through an appsink/appsrc pair rather than
  * a link from the tee into the sender: a link would close a loop through rtpbin, which GStreamer
@@ -13,7 +13,7 @@
  * Files are paced by an identity sync=true, since nothing else would hold them to real time.
  *
  * The sending half is built in zv-media-send.c; DTMF lives in zv-media-dtmf.c; SRTP, sound devices
- * and webrtcdsp in zv-media-io.c; the fields all share are in zv-media-session-private.h. */
+ * and webrtcdsp in zv-media-io.c; making and linking elements, and the warm-up, in zv-media-build.c; the fields all share are in zv-media-session-private.h. */
 #define G_LOG_DOMAIN "zveno-phone"
 
 #include "config.h"
@@ -24,6 +24,7 @@
 #include <gst/gst.h>
 
 #include "zv-media-session-private.h"
+#include "zv-phone-trace.h"
 #include "zv-media-stats.h"
 #include "zv-sip-account.h"
 
@@ -71,6 +72,7 @@ zv_media_session_finalize (GObject *object)
   g_free (self->echo_probe_name);
   g_clear_pointer (&self->srtp_remote_key, g_bytes_unref);
   gst_clear_object (&self->mix_target);
+  gst_clear_caps (&self->mix_caps);
   g_mutex_clear (&self->lock);
   g_string_free (self->dtmf_queue, TRUE);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -223,7 +225,10 @@ count_received (GstPad          *pad,
   gint64 now = g_get_monotonic_time ();
 
   if (self->packets_received++ == 0)
-    self->first_rtp_time = now;
+    {
+      self->first_rtp_time = now;
+      zv_phone_trace ("media: first RTP in");
+    }
   g_mutex_lock (&self->lock);
   self->last_rtp_time = now;
   g_mutex_unlock (&self->lock);
@@ -242,31 +247,6 @@ record_eos (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
-GstElement *
-zv_media_make (const char *factory,
-               GError    **error)
-{
-  GstElement *element = gst_element_factory_make (factory, NULL);
-
-  if (element == NULL)
-    g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA,
-                 _("The GStreamer element “%s” is missing."), factory);
-  return element;
-}
-
-GstElement *
-zv_media_parse_bin (const char  *description,
-                    GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  GstElement *bin = gst_parse_bin_from_description (description, TRUE, &local_error);
-
-  if (bin == NULL)
-    g_set_error (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("Audio pipeline: %s"),
-                 local_error->message);
-  return bin;
-}
-
 /* Streaming thread: the depayloader and decoder for the new stream, chosen by its payload type
  * (the pad is recv_rtp_src_0_SSRC_PT), which may arrive before the answer told us the codec. */
 static void
@@ -280,7 +260,6 @@ on_pad_added (GstElement *rtpbin,
   ZvCodecChoice choice;
   const char *depay = NULL;
   const char *decoder = NULL;
-  g_autofree char *description = NULL;
   g_autoptr(GError) error = NULL;
   GstElement *bin;
   g_autoptr(GstPad) sink = NULL;
@@ -299,17 +278,24 @@ on_pad_added (GstElement *rtpbin,
     case ZV_CODEC_NONE:
     default: return;
     }
-  description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample", depay, decoder);
-  bin = zv_media_parse_bin (description, &error);
+  /* The converters stay although each branch of the tee behind has its own: without them a
+   * conference's branch, linked to the tee later, left the other call without this one's audio in
+   * about half the runs of tests/integration/test-phone-conference.py. */
+  {
+    const char *factories[] = { depay, decoder, "audioconvert", "audioresample", NULL };
+    GstElement *e[4];
+
+    bin = zv_media_chain (factories, e, &error);
+  }
   if (bin == NULL)
     {
       g_warning ("%s", error->message);
       return;
     }
   gst_bin_add (GST_BIN (self->pipeline), bin);
-  gst_element_link (bin, self->recv_valve);
+  zv_media_link (bin, NULL, self->recv_valve, NULL);
   sink = gst_element_get_static_pad (bin, "sink");
-  gst_pad_link (pad, sink);
+  gst_pad_link_full (pad, sink, GST_PAD_LINK_CHECK_NOTHING);
   gst_element_sync_state_with_parent (bin);
 }
 
@@ -359,6 +345,17 @@ on_request_pt_map (GstElement *rtpbin,
 }
 
 static gboolean
+recalculate_latency (gpointer user_data)
+{
+  ZvMediaSession *self = user_data;
+
+  g_clear_pointer (&self->latency_source, g_source_unref);
+  if (self->pipeline != NULL)
+    gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 on_bus_message (GstBus     *bus,
                 GstMessage *message,
                 gpointer    user_data)
@@ -368,7 +365,18 @@ on_bus_message (GstBus     *bus,
   switch (GST_MESSAGE_TYPE (message))
     {
     case GST_MESSAGE_LATENCY:
-      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      /* A starting pipeline posts several (each encoder, decoder and jitter buffer as it learns
+       * its own), and each recalculation queries every sink: one run once the main loop is idle
+       * does, rather than several between an answer and its 200 OK (perf: a third of the
+       * answering side's work). */
+      if (self->latency_source == NULL)
+        {
+          self->latency_source = g_idle_source_new ();
+          g_source_set_priority (self->latency_source, G_PRIORITY_DEFAULT_IDLE);
+          g_source_set_callback (self->latency_source, recalculate_latency, self, NULL);
+          g_source_set_name (self->latency_source, "[zveno] latency");
+          g_source_attach (self->latency_source, self->context);
+        }
       break;
     case GST_MESSAGE_ERROR:
       {
@@ -470,27 +478,45 @@ build_receiver (ZvMediaSession *self,
     return FALSE;
   g_object_set (self->recv_valve, "drop", !direction_receives (self->direction), NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), self->recv_valve, self->tee, NULL);
-  gst_element_link (self->recv_valve, self->tee);
+  zv_media_link (self->recv_valve, NULL, self->tee, NULL);
   /* Without a speaker the recording is what is played: webrtcdsp cancels its echo. */
   self->probe_in_record = zv_media_session_use_dsp (self) && self->output_device == NULL;
   if (self->probe_in_record)
     probe = g_strdup_printf ("audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000 ! "
                              "webrtcechoprobe name=%s ! ", self->echo_probe_name);
-  if (self->record_file != NULL)
+  if (probe == NULL)
     {
-      g_autofree char *location = g_strescape (self->record_file, NULL);
+      /* A file behind a queue, so that a slow disk does not hold up the jitter buffer; nothing
+       * written, no queue (and its thread). */
+      static const char *const to_file[] = { "queue", "audioconvert", "wavenc", "filesink:recfile", NULL };
+      static const char *const to_nothing[] = { "fakesink:recfile", NULL };
+      GstElement *e[4];
 
-      record_description = g_strdup_printf ("queue ! %saudioconvert ! wavenc ! filesink name=recfile location=\"%s\" "
-                                            "async=false sync=false", probe != NULL ? probe : "", location);
+      record_bin = zv_media_chain (self->record_file != NULL ? to_file : to_nothing, e, error);
+      if (record_bin == NULL)
+        return FALSE;
+      if (self->record_file != NULL)
+        g_object_set (e[3], "location", self->record_file, "async", FALSE, "sync", FALSE, NULL);
+      else
+        g_object_set (e[0], "async", FALSE, "sync", FALSE, "processing-deadline", (guint64) 0, NULL);
     }
   else
-    record_description = g_strdup_printf ("queue ! %sfakesink name=recfile async=false sync=false processing-deadline=0",
-                                          probe != NULL ? probe : "");
-  record_bin = zv_media_parse_bin (record_description, error);
-  if (record_bin == NULL)
-    return FALSE;
+    {
+      if (self->record_file != NULL)
+        {
+          g_autofree char *location = g_strescape (self->record_file, NULL);
+
+          record_description = g_strdup_printf ("queue ! %saudioconvert ! wavenc ! filesink name=recfile location=\"%s\" "
+                                                "async=false sync=false", probe, location);
+        }
+      else
+        record_description = g_strdup_printf ("%sfakesink name=recfile async=false sync=false processing-deadline=0", probe);
+      record_bin = zv_media_parse_bin (record_description, error);
+      if (record_bin == NULL)
+        return FALSE;
+    }
   gst_bin_add (GST_BIN (self->pipeline), record_bin);
-  gst_element_link (self->tee, record_bin);
+  zv_media_link (self->tee, "src_%u", record_bin, NULL);
   if (self->output_device != NULL && !zv_media_session_build_output (self, error))
     return FALSE;
   {
@@ -517,6 +543,40 @@ build_receiver (ZvMediaSession *self,
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
   return TRUE;
+}
+
+/* Streaming thread, ZVENO_PHONE_TRACE only: when the first buffer leaves each element. */
+static GstPadProbeReturn
+trace_first_buffer (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         user_data)
+{
+  zv_phone_trace ("media: first buffer out of %s:%s", GST_DEBUG_PAD_NAME (pad));
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+trace_first_buffers (GstElement *pipeline)
+{
+  g_autoptr(GstIterator) elements = NULL;
+  GValue item = G_VALUE_INIT;
+
+  if (!zv_phone_trace_enabled ())
+    return;
+  elements = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  while (gst_iterator_next (elements, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *element = g_value_get_object (&item);
+
+      for (GList *l = element->srcpads; l != NULL; l = l->next)
+        if (!GST_IS_GHOST_PAD (l->data) && g_object_get_data (l->data, "zv-traced") == NULL)
+          {
+            g_object_set_data (l->data, "zv-traced", GINT_TO_POINTER (1));
+            gst_pad_add_probe (l->data, GST_PAD_PROBE_TYPE_BUFFER, trace_first_buffer, NULL, NULL);
+          }
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
 }
 
 /* Main loop: the far end should be sending, yet nothing came for rtp_timeout seconds. */
@@ -560,60 +620,6 @@ start_timeout_watch (ZvMediaSession *self)
   self->timeout_source = g_steal_pointer (&source);
 }
 
-/* GStreamer itself and every element a call uses, loaded once: a process's first call then does
- * not read the registry and open a dozen plugins between the INVITE and its audio. */
-static gpointer
-warm_up_once (gpointer data)
-{
-  static const char * const factories[] = {
-    "rtpbin", "udpsrc", "udpsink", "valve", "tee", "queue", "volume", "audioconvert", "audioresample",
-    "capsfilter", "audiotestsrc", "identity", "filesrc", "wavparse", "wavenc", "filesink", "fakesink",
-    "appsrc", "appsink", "rtpdtmfmux", "rtpdtmfsrc", "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay",
-    "mulawenc", "mulawdec", "rtppcmupay", "rtppcmudepay", "alawenc", "alawdec", "rtppcmapay",
-    "rtppcmadepay", "rtpg722pay", "rtpg722depay",
-    /* Not avenc_g722/avdec_g722 (libav) nor srtpenc/srtpdec: loaded, they added 35 MB to every
-     * phone's memory (measured by tests/bench/bench-call.py); a G.722 or SRTP call loads them. */
-  };
-
-  if (!gst_is_initialized ())
-    gst_init (NULL, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (factories); i++)
-    {
-      g_autoptr(GstElementFactory) factory = gst_element_factory_find (factories[i]);
-      g_autoptr(GstPluginFeature) loaded = factory != NULL ? gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory)) : NULL;
-    }
-  return NULL;
-}
-
-/**
- * zv_media_session_warm_up:
- *
- * Initialises GStreamer and loads the plugins calls need. Call it when the phone starts (it takes
- * tens of milliseconds, hundreds on a busy machine); sessions do it themselves otherwise.
- */
-void
-zv_media_session_warm_up (void)
-{
-  static GOnce once = G_ONCE_INIT;
-
-  g_once (&once, warm_up_once, NULL);
-}
-
-/* zv_media_session_warm_up() on a thread of its own, so the main loop goes on meanwhile; a
- * session that needs GStreamer before it is done waits for it (GOnce). */
-static gpointer
-warm_up_thread (gpointer data)
-{
-  zv_media_session_warm_up ();
-  return NULL;
-}
-
-void
-zv_media_session_warm_up_in_background (void)
-{
-  g_thread_unref (g_thread_new ("zv-media-warm-up", warm_up_thread, NULL));
-}
-
 /**
  * zv_media_session_prepare:
  * @offer: (nullable): the far end's offer when we answer; NULL when we offer
@@ -633,6 +639,7 @@ zv_media_session_prepare (ZvMediaSession  *self,
 
   if (self->pipeline != NULL)
     return TRUE;
+  zv_phone_trace ("media: prepare");
   zv_media_session_warm_up ();
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
@@ -647,6 +654,8 @@ zv_media_session_prepare (ZvMediaSession  *self,
       zv_media_session_stop (self);
       return FALSE;
     }
+  zv_phone_trace ("media: built");
+  trace_first_buffers (self->pipeline);
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
       g_set_error_literal (error, ZV_SIP_ERROR, ZV_SIP_ERROR_MEDIA, _("The audio pipeline did not start."));
@@ -662,6 +671,7 @@ zv_media_session_prepare (ZvMediaSession  *self,
           return FALSE;
         }
     }
+  zv_phone_trace ("media: prepared");
   return TRUE;
 }
 
@@ -704,21 +714,29 @@ zv_media_session_start (ZvMediaSession  *self,
       return FALSE;
     }
   self->codec = remote->codec;
-  if (!zv_media_session_prepare (self, NULL, error))
+  zv_phone_trace ("media: start");
+  /* Not prepared yet (answered at once, or an answer that came quickly): both halves are built
+   * before the pipeline plays, which costs less than starting the sender in a playing one. */
+  if (!zv_media_session_prepare (self, remote, error))
     return FALSE;
   if (!self->sender_built && !zv_media_session_build_sender (self, remote, FALSE, error))
     {
       zv_media_session_stop (self);
       return FALSE;
     }
-  zv_media_session_release_play_file (self);
+  zv_phone_trace ("media: sender built");
+  trace_first_buffers (self->pipeline);
   self->running = TRUE;
   zv_media_session_set_direction (self, self->direction);
+  /* After the valve opened: the file's first buffer would be dropped by the closed one, and the
+   * next one comes only when the pacer lets it (tens of ms later). */
+  zv_media_session_release_play_file (self);
   self->remote_sends = remote->sends;
   g_mutex_lock (&self->lock);
   self->expect_since = g_get_monotonic_time ();
   g_mutex_unlock (&self->lock);
   start_timeout_watch (self);
+  zv_phone_trace ("media: started");
   return TRUE;
 }
 
@@ -747,6 +765,11 @@ zv_media_session_stop (ZvMediaSession *self)
     }
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->latency_source != NULL)
+    {
+      g_source_destroy (self->latency_source);
+      g_clear_pointer (&self->latency_source, g_source_unref);
+    }
   if (self->timeout_source != NULL)
     {
       g_source_destroy (self->timeout_source);
@@ -771,9 +794,10 @@ zv_media_session_stop (ZvMediaSession *self)
   self->mixer = NULL;
   self->mix_in = NULL;
   self->mix_in_src = NULL;
-  self->mix_out = NULL;
+  self->mix_probe = 0;
   g_mutex_lock (&self->lock);
   gst_clear_object (&self->mix_target);
+  gst_clear_caps (&self->mix_caps);
   g_mutex_unlock (&self->lock);
   self->dtmf_pt = -1;
   self->dtmf_tone_on = FALSE;

@@ -8,7 +8,7 @@
  * may fix it on the server without the user doing anything.
  *
  * Every call's nua handle carries its ZvCall as magic; nua's single callback lands here and is
- * passed on to the call (zv-call.c). */
+ * passed on to the call (zv-call.c). Registration and its retries are in zv-sip-register.c. */
 #define G_LOG_DOMAIN "zveno-phone"
 
 #include "config.h"
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "zv-media-session.h"
-#include "zv-sip-private.h"
+#include "zv-sip-account-private.h"
 #include "zv-sip-tls.h"
 
 #include <sofia-sip/msg_header.h>
@@ -36,62 +36,11 @@ G_DEFINE_ENUM_TYPE (ZvSipState, zv_sip_state,
                     G_DEFINE_ENUM_VALUE (ZV_SIP_STATE_REGISTERED, "registered"),
                     G_DEFINE_ENUM_VALUE (ZV_SIP_STATE_FAILED, "failed"))
 
-/* Backoff between registration attempts: first retry after this, doubling up to the cap. */
-#define RETRY_FIRST_SECONDS 2
-#define RETRY_MAX_SECONDS 300
-/* A refused password is retried no faster than this: hammering the registrar gets us blocked. */
-#define RETRY_AUTH_SECONDS 60
 /* How long dispose waits for nua to say goodbye (unregister, close transactions). */
 #define SHUTDOWN_WAIT_US (3 * G_USEC_PER_SEC)
 /* RFC 4028's recommended session interval, and its smallest Min-SE. */
 #define SESSION_EXPIRES_SECONDS 1800
 #define SESSION_MIN_SE_SECONDS 90
-
-struct _ZvSipAccount
-{
-  GObject       parent_instance;
-
-  gboolean      srtp_required;   /* policy: calls must be encrypted (SRTP) even without TLS */
-  ZvCodecList   codecs;          /* what our calls offer, in order, and all they accept */
-
-  /* owned */
-  char         *aor;             /* sip:user@domain */
-  char         *user;
-  char         *domain;
-  char         *auth_username;
-  char         *password;
-  char         *proxy;           /* sip:host:port;transport=T */
-  char         *proxy_host;
-  char         *transport;       /* "udp", "tcp" or "tls" */
-  char         *ca_file;         /* the CA that signs the proxy's TLS certificate */
-  char         *tls_dir;         /* sofia-sip's private copy of it (cafile.pem) */
-  GCancellable *tls_check;       /* a running zv_sip_tls_check_async() */
-  GError       *tls_failure;     /* what nua reported while that check runs */
-  char         *local_address;
-  char         *display_name;
-  char         *contact;         /* where our own stack listens, once nua has said */
-  GError       *error;
-  su_root_t    *root;
-  GSource      *source;
-  nua_t        *nua;
-  GPtrArray    *calls;           /* ZvCall, strong refs while a call has a handle */
-  GList        *shutdown_tasks;  /* GTask */
-
-  /* borrowed: nua owns it, we destroy it */
-  nua_handle_t *reg_nh;
-
-  ZvSipState    state;
-  guint         expires;
-  guint         granted_expires;
-  guint         auth_tries;
-  guint         failures;
-  guint         retry_seconds;
-  guint         retry_source;
-  guint         session_expires;
-  guint         min_se;
-  gboolean      shutting_down;
-  gboolean      shutdown_done;
-};
 
 G_DEFINE_FINAL_TYPE (ZvSipAccount, zv_sip_account, G_TYPE_OBJECT)
 
@@ -106,13 +55,12 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   SIGNAL_INCOMING_CALL,
+  SIGNAL_CALL_REFUSED,
   SIGNAL_REGISTERED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
-
-static void start_registration (ZvSipAccount *self);
 
 GError *
 zv_sip_error_from_status (int         status,
@@ -144,10 +92,11 @@ zv_sip_error_from_status (int         status,
                       _("The phone server refused the request (%d %s)."), status, phrase);
 }
 
-static void
-set_state (ZvSipAccount *self,
-           ZvSipState    state,
-           GError       *error)
+/* The registration state and its error (owned), with their notifications. */
+void
+zv_sip_account_set_state (ZvSipAccount *self,
+                          ZvSipState    state,
+                          GError       *error)
 {
   gboolean message_changed = (error != NULL) != (self->error != NULL)
                              || (error != NULL && g_strcmp0 (error->message, self->error->message) != 0);
@@ -161,54 +110,6 @@ set_state (ZvSipAccount *self,
     }
   if (message_changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
-}
-
-static gboolean
-retry_cb (gpointer user_data)
-{
-  ZvSipAccount *self = user_data;
-
-  self->retry_source = 0;
-  self->retry_seconds = 0;
-  start_registration (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-drop_registration_handle (ZvSipAccount *self)
-{
-  if (self->reg_nh != NULL)
-    {
-      nua_handle_destroy (self->reg_nh);
-      self->reg_nh = NULL;
-    }
-}
-
-static void
-schedule_retry (ZvSipAccount *self,
-                GError       *error)
-{
-  guint delay;
-  /* A refused certificate, like a refused password, needs an administrator, not a quick retry. */
-  gboolean auth = g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_AUTH_FAILED)
-                  || g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CERTIFICATE);
-
-  drop_registration_handle (self);
-  g_debug ("registration of %s failed: %s", self->aor, error->message);
-  set_state (self, ZV_SIP_STATE_FAILED, error);
-  if (self->shutting_down)
-    return;
-
-  self->failures++;
-  delay = RETRY_FIRST_SECONDS << MIN (self->failures - 1, 8u);
-  delay = MIN (delay, RETRY_MAX_SECONDS);
-  if (auth)
-    delay = MAX (delay, RETRY_AUTH_SECONDS);
-  /* Jitter, so a hundred phones cut off together do not come back in the same second. */
-  delay += (guint) g_random_int_range (0, (gint) delay / 4 + 1);
-  self->retry_seconds = delay;
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  self->retry_source = g_timeout_add_seconds (delay, retry_cb, self);
 }
 
 /* Answers a digest challenge on any of our handles (REGISTER, INVITE, BYE...). */
@@ -236,114 +137,10 @@ zv_sip_account_authenticate (ZvSipAccount *self,
   nua_authenticate (nh, NUTAG_AUTH (credentials), TAG_END ());
 }
 
-static void
-tls_checked (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+/* Every successful REGISTER, the first and each refresh nua sends before expiry. */
+void
+zv_sip_account_emit_registered (ZvSipAccount *self)
 {
-  g_autoptr(ZvSipAccount) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GError *failure = g_steal_pointer (&self->tls_failure);
-
-  g_clear_object (&self->tls_check);
-  if (!zv_sip_tls_check_finish (result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_clear_error (&failure);
-      return;
-    }
-  /* sofia has the last word: a certificate it accepted (registered) stays accepted. */
-  if (g_error_matches (error, ZV_SIP_ERROR, ZV_SIP_ERROR_CERTIFICATE) && self->state != ZV_SIP_STATE_REGISTERED)
-    {
-      g_clear_error (&failure);
-      failure = g_steal_pointer (&error);
-    }
-  /* Nothing wrong with the certificate and nua has not failed: the REGISTER goes on. */
-  if (failure != NULL)
-    schedule_retry (self, failure);
-}
-
-/* Repeats the TLS handshake with GIO to tell a refused certificate from an unreachable proxy;
- * @failure is what nua said, kept when the certificate turns out fine. Also run alongside each
- * new REGISTER (@failure NULL), since sofia would only time out 32 s later. */
-static void
-check_tls (ZvSipAccount *self,
-           GError       *failure)
-{
-  const char *hostport = self->proxy + strlen ("sip:");
-  const char *port;
-
-  g_clear_error (&self->tls_failure);
-  self->tls_failure = failure;
-  if (hostport[0] == '[')
-    hostport = strchr (hostport, ']');
-  port = hostport + strcspn (hostport, ":;");
-  self->tls_check = g_cancellable_new ();
-  zv_sip_tls_check_async (self->proxy_host, *port == ':' ? (guint16) g_ascii_strtoull (port + 1, NULL, 10) : 5061,
-                          self->ca_file, self->tls_check, tls_checked, g_object_ref (self));
-}
-
-static void
-on_register (ZvSipAccount *self,
-             int           status,
-             const char   *phrase,
-             nua_handle_t *nh,
-             const sip_t  *sip)
-{
-  if (status < 200)
-    return;
-
-  if (status == 401 || status == 407)
-    {
-      /* A second challenge for the same registration means the answer was wrong, unless the
-       * server only says our nonce went stale. */
-      const msg_auth_t *challenge = sip != NULL ? (sip->sip_www_authenticate != NULL
-                                                   ? sip->sip_www_authenticate
-                                                   : sip->sip_proxy_authenticate) : NULL;
-      const char *stale = challenge != NULL ? msg_params_find (challenge->au_params, "stale=") : NULL;
-
-      if (sip != NULL && (self->auth_tries == 0 || (stale != NULL && g_ascii_strcasecmp (stale, "true") == 0))
-          && self->auth_tries < 3)
-        {
-          self->auth_tries++;
-          zv_sip_account_authenticate (self, nh, sip);
-          return;
-        }
-      schedule_retry (self, zv_sip_error_from_status (status, phrase));
-      return;
-    }
-
-  if (status >= 300)
-    {
-      /* sofia closes a TLS connection whose certificate it refuses without a word, and the
-       * REGISTER times out: let the certificate check say what happened first. */
-      if (g_str_equal (self->transport, "tls") && (status == 408 || status >= 500))
-        {
-          if (self->tls_check == NULL)
-            check_tls (self, zv_sip_error_from_status (status, phrase));
-          else
-            {
-              g_clear_error (&self->tls_failure);
-              self->tls_failure = zv_sip_error_from_status (status, phrase);
-            }
-          return;
-        }
-      schedule_retry (self, zv_sip_error_from_status (status, phrase));
-      return;
-    }
-
-  self->auth_tries = 0;
-  self->failures = 0;
-  self->granted_expires = self->expires;
-  if (sip != NULL && sip->sip_expires != NULL)
-    self->granted_expires = (guint) sip->sip_expires->ex_delta;
-  if (sip != NULL)
-    for (const sip_contact_t *m = sip->sip_contact; m != NULL; m = m->m_next)
-      if (m->m_expires != NULL && m->m_url->url_user != NULL
-          && g_strcmp0 (m->m_url->url_user, self->user) == 0)
-        self->granted_expires = (guint) g_ascii_strtoull (m->m_expires, NULL, 10);
-  g_debug ("%s registered for %u s", self->aor, self->granted_expires);
-  set_state (self, ZV_SIP_STATE_REGISTERED, NULL);
-  /* Every successful REGISTER, the first and each refresh nua sends before expiry. */
   g_signal_emit (self, signals[SIGNAL_REGISTERED], 0, self->granted_expires);
 }
 
@@ -379,6 +176,7 @@ nua_callback (nua_event_t   event,
               tagi_t        tags[])
 {
   g_debug ("nua event %s %d %s", nua_event_name (event), status, phrase != NULL ? phrase : "");
+  zv_phone_trace ("nua %s %d", nua_event_name (event), status);
 
   if (event == nua_r_shutdown)
     {
@@ -404,11 +202,11 @@ nua_callback (nua_event_t   event,
   if (nh != NULL && nh == self->reg_nh)
     {
       if (event == nua_r_register)
-        on_register (self, status, phrase, nh, sip);
+        zv_sip_register_on_response (self, status, phrase, nh, sip);
       else if (event == nua_r_unregister && status >= 200)
         {
-          drop_registration_handle (self);
-          set_state (self, ZV_SIP_STATE_UNREGISTERED, NULL);
+          zv_sip_register_drop_handle (self);
+          zv_sip_account_set_state (self, ZV_SIP_STATE_UNREGISTERED, NULL);
         }
       return;
     }
@@ -432,7 +230,10 @@ nua_callback (nua_event_t   event,
       incoming = zv_call_new_incoming (self, nh, sip);
       /* A call refused at once (no common codec, broken SDP) has answered 488 itself. */
       if (zv_call_get_state (incoming) == ZV_CALL_STATE_ENDED)
-        return;
+        {
+          g_signal_emit (self, signals[SIGNAL_CALL_REFUSED], 0, incoming);
+          return;
+        }
       g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, incoming);
       return;
     }
@@ -553,6 +354,11 @@ zv_sip_account_class_init (ZvSipAccountClass *klass)
   /* ZvSipAccount::incoming-call (ZvCall *call): a new call is ringing; answer or decline it. */
   signals[SIGNAL_INCOMING_CALL] =
     g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, ZV_TYPE_CALL);
+  /* ZvSipAccount::call-refused (ZvCall *call): an incoming call was refused before it rang (488:
+   * no audio format in common, a broken offer); @call has ended, its error says why. */
+  signals[SIGNAL_CALL_REFUSED] =
+    g_signal_new ("call-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, ZV_TYPE_CALL);
   /* ZvSipAccount::registered (guint expires): each successful REGISTER, refreshes included. */
   signals[SIGNAL_REGISTERED] =
@@ -792,51 +598,8 @@ zv_sip_account_start (ZvSipAccount  *self,
     }
   /* Ask nua where it listens (reported as nua_r_get_params): peers dialled directly need it. */
   nua_get_params (self->nua, TAG_ANY (), TAG_END ());
-  start_registration (self);
+  zv_sip_register_start (self);
   return TRUE;
-}
-
-static void
-start_registration (ZvSipAccount *self)
-{
-  g_autofree char *expires = g_strdup_printf ("%u", self->expires);
-  g_autofree char *registrar = g_strdup_printf ("sip:%s;transport=%s", self->domain, self->transport);
-  g_autofree char *from = NULL;
-
-  if (self->nua == NULL || self->shutting_down)
-    return;
-  drop_registration_handle (self);
-  self->auth_tries = 0;
-  if (g_str_equal (self->transport, "tls") && self->tls_check == NULL)
-    check_tls (self, NULL);
-  from = self->display_name != NULL
-         ? g_strdup_printf ("\"%s\" <%s>", self->display_name, self->aor) : g_strdup (self->aor);
-  self->reg_nh = nua_handle (self->nua, NULL,
-                             SIPTAG_TO_STR (self->aor),
-                             SIPTAG_FROM_STR (from),
-                             TAG_END ());
-  set_state (self, ZV_SIP_STATE_REGISTERING, self->error != NULL ? g_error_copy (self->error) : NULL);
-  nua_register (self->reg_nh,
-                NUTAG_REGISTRAR (registrar),
-                SIPTAG_EXPIRES_STR (expires),
-                NUTAG_M_USERNAME (self->user),
-                TAG_END ());
-}
-
-/**
- * zv_sip_account_register:
- *
- * Registers now, skipping any backoff wait (the user pressed "Retry", or the network came back).
- */
-void
-zv_sip_account_register (ZvSipAccount *self)
-{
-  g_return_if_fail (ZV_IS_SIP_ACCOUNT (self));
-
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  self->retry_seconds = 0;
-  self->failures = 0;
-  start_registration (self);
 }
 
 void

@@ -5,6 +5,7 @@
 
 #include "zv-sip-account.h"
 #include "zv-call.h"
+#include "zv-phone-trace.h"
 #include "zv-sdp.h"
 
 /* sofia-sip's typed "magic" pointers: the stack hands them back on every event. */

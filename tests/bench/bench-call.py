@@ -8,10 +8,16 @@ the recording; baresip: the aubridge player, not alsa,null, which busy-loops).
 
 Figures (each stack measured in this run, ratios Zveno / baresip):
   call setup   INVITE sent to the first RTP packet received, at the caller, from each stack's own
-               clock: zveno-cli prints setup_ms (its call's INVITE time to the first packet on its
-               RTP socket); for baresip, the bench sends `dial` on ctrl_tcp and times the
-               CALL_RTPESTAB event ("incoming rtp established") on the same socket. No pcap. The
-               median of BENCH_CALL_SETUPS calls (digest challenge included in both).
+               clock: zveno-cli prints setup_ms (its call's INVITE time to the first packet its
+               udpsrc reads from the RTP socket, before any jitter buffer); for baresip, the bench
+               sends `dial` on ctrl_tcp and times the CALL_RTPESTAB event, which baresip raises on
+               the first RTP packet its socket handler reads, on the same socket (so baresip's
+               figure also holds a ctrl_tcp command and event, reported as its round trip). No
+               pcap. The median of BENCH_CALL_SETUPS calls (11; digest challenge included in
+               both), the two stacks' calls taking turns so that both see the same machine load.
+               BENCH_CALL_ONLY=setup measures only this; BENCH_CALL_TRACE=1 prints each Zveno
+               call's steps from both phones (ZVENO_PHONE_TRACE, CLOCK_MONOTONIC), merged, in ms
+               from the caller's INVITE (docs/PERFORMANCE.md).
   CPU per call % of one core per UA, from /proc/PID/stat (utime+stime) over BENCH_CALL_SECONDS of
                steady state (from 3 s after the answer), the mean of caller and callee; for Zveno
                also with --dsp on both sides (webrtcdsp: echo cancellation against what the
@@ -52,7 +58,7 @@ _spec.loader.exec_module(pb)
 ps, ks = pb.ps, pb.ks
 LOOPBACK = ks.LOOPBACK
 
-SETUPS = int(os.environ.get("BENCH_CALL_SETUPS", "5"))
+SETUPS = int(os.environ.get("BENCH_CALL_SETUPS", "11"))
 STEADY_SECONDS = float(os.environ.get("BENCH_CALL_SECONDS", "20"))
 WARMUP_SECONDS = 3.0
 JITTER_BUFFER_MS = 40.0  # rtpbin latency in zv-media-session.c
@@ -91,11 +97,13 @@ class Events:
         self.buf = b""
 
     def send(self, command, params=None):
-        body = {"command": command, "token": f"bench{time.monotonic_ns()}"}
+        token = f"bench{time.monotonic_ns()}"
+        body = {"command": command, "token": token}
         if params is not None:
             body["params"] = params
         raw = json.dumps(body).encode()
         self.sock.sendall(str(len(raw)).encode() + b":" + raw + b",")
+        return token
 
     def wait(self, predicate, timeout):
         deadline = time.monotonic() + timeout
@@ -135,23 +143,111 @@ def zveno_call(h, caller, callee_account, proxy, tone, seconds, record, env=None
                    "--duration", str(seconds), "--play", str(tone), "--record", str(record), *extra, env=env)
 
 
-def bench_zveno(h, accounts, proxy, tone):
-    alice, bob = accounts["alice"], accounts["bob"]
-    out = {}
-    # Call setup: bob answers every call; alice calls him SETUPS times.
+# BENCH_CALL_TRACE=1: both zveno-cli print their steps (ZVENO_PHONE_TRACE) and each setup call's
+# timeline is printed, merged, in ms from the caller's INVITE.
+TRACE = os.environ.get("BENCH_CALL_TRACE") == "1"
+TRACE_STEPS = [("caller", "nua nua_r_invite 407", "407"), ("callee", "nua nua_i_invite", "INVITE in"),
+               ("callee", "call: answer", "answer"), ("callee", "call: 200 OK", "200 OK"),
+               ("callee", "media: first buffer out of wavparse", "file read"),
+               ("callee", "media: first buffer out of opusenc", "encoded"),
+               ("callee", "media: first RTP out", "RTP out"), ("caller", "media: first RTP in", "RTP in")]
+
+
+def trace_lines(text, who):
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"trace (\d+\.\d+) \d+ (.*)", line)
+        if m:
+            out.append((float(m.group(1)), who, m.group(2)))
+    return out
+
+
+def print_trace(caller_err, callee_err):
+    lines = sorted(trace_lines(caller_err, "caller") + trace_lines(callee_err, "callee"))
+    t0 = next((t for t, _, e in lines if e == "call: INVITE"), None)
+    if t0 is None:
+        return
+    steps = []
+    for who, prefix, label in TRACE_STEPS:
+        hit = next((t for t, w, e in lines if w == who and e.startswith(prefix) and t >= t0), None)
+        steps.append(f"{label} {(hit - t0) * 1000:.1f}" if hit is not None else f"{label} -")
+    print("  trace: " + ", ".join(steps), flush=True)
+
+
+def zveno_answerer(h, accounts, proxy, tone):
+    bob = accounts["bob"]
     ans = h.phone("answer", bob, bob["password"], proxy, "--play", str(tone), "--record",
-                  str(h.work / "zv-bob.wav"))
+                  str(h.work / "zv-bob.wav"), env={"ZVENO_PHONE_TRACE": "1"} if TRACE else None)
     if ans.out.wait(r"^registered: ", 15) is None:
         raise ks.Failed("zveno-cli answer did not register\n" + ans.diag())
-    setups = []
-    for i in range(SETUPS):
-        call = zveno_call(h, alice, bob, proxy, tone, 1, h.work / f"zv-setup-{i}.wav")
-        rc = call.wait(30)
-        m = re.search(r"setup_ms: ([\d.]+)", call.out.text())
-        if rc != 0 or m is None:
-            raise ks.Failed("Zveno call failed\n" + call.diag() + "\n" + ans.diag())
-        setups.append(float(m.group(1)))
-    out["setup"] = setups
+    return ans
+
+
+def zveno_setup(h, accounts, proxy, tone, ans, i):
+    """One Zveno call from alice to bob (answering in @ans): its setup_ms."""
+    mark = len(ans.err.text())
+    call = zveno_call(h, accounts["alice"], accounts["bob"], proxy, tone, 1, h.work / f"zv-setup-{i}.wav",
+                      env={"ZVENO_PHONE_TRACE": "1"} if TRACE else None)
+    rc = call.wait(30)
+    m = re.search(r"setup_ms: ([\d.]+)", call.out.text())
+    if rc != 0 or m is None:
+        raise ks.Failed("Zveno call failed\n" + call.diag() + "\n" + ans.diag())
+    if TRACE:
+        time.sleep(0.2)
+        print(f"  Zveno call {i}: setup_ms {m.group(1)}", flush=True)
+        print_trace(call.err.text(), ans.err.text()[mark:])
+    return float(m.group(1))
+
+
+def baresip_pair(h, accounts, outbound):
+    carol = pb.Baresip(h, "carol", accounts["carol"], outbound, "opus/48000/2", pb.BOB_HZ)
+    dave = pb.Baresip(h, "dave", accounts["dave"], outbound, "opus/48000/2", pb.CAROL_HZ)
+    for peer in (carol, dave):
+        if peer.wait_registered() is None:
+            raise ks.Failed(f"baresip {peer.name} did not register\n{peer.log()}")
+    return carol, dave
+
+
+def baresip_setup(events, target):
+    """One baresip call from dave to carol: dial to CALL_RTPESTAB in ms."""
+    t0 = time.monotonic()
+    events.send("dial", target)
+    _, t1 = events.wait(is_event("CALL_RTPESTAB"), 15)
+    time.sleep(1)
+    events.send("hangup")
+    events.wait(is_event("CALL_CLOSED"), 15)
+    time.sleep(0.3)
+    return (t1 - t0) * 1000
+
+
+def bench_setup(h, accounts, proxy, outbound, tone):
+    """Call setup of both stacks, their calls taking turns, so that both see the same load from
+    whatever else runs on the machine meanwhile (it moves the figures by several ms)."""
+    ans = zveno_answerer(h, accounts, proxy, tone)
+    carol, dave = baresip_pair(h, accounts, outbound)
+    target = f"sip:{accounts['carol']['username']}@{accounts['carol']['domain']}"
+    events = Events(dave)
+    zv, bs, ctrl = [], [], []
+    try:
+        for i in range(SETUPS):
+            zv.append(zveno_setup(h, accounts, proxy, tone, ans, i))
+            time.sleep(0.3)
+            bs.append(baresip_setup(events, target))
+        # baresip's figure is timed from outside, over ctrl_tcp: a command in and its answer out
+        # bound what that adds to it (Zveno's is timed inside, from its INVITE).
+        for _ in range(SETUPS):
+            t0 = time.monotonic()
+            token = events.send("reginfo")
+            events.wait(lambda m, token=token: m.get("response") and m.get("token") == token, 5)
+            ctrl.append((time.monotonic() - t0) * 1000)
+    finally:
+        events.close()
+    return ans, (carol, dave), zv, bs, statistics.median(ctrl)
+
+
+def bench_zveno(h, accounts, proxy, tone, ans):
+    alice, bob = accounts["alice"], accounts["bob"]
+    out = {}
 
     # Steady state: one long call; CPU and RSS of both zveno-cli processes.
     call = zveno_call(h, alice, bob, proxy, tone, int(WARMUP_SECONDS + STEADY_SECONDS + 3),
@@ -281,28 +377,12 @@ def bench_latency(h, accounts, outbound, proxy):
     return {"latency": latencies, "clicks_sent": len(sent), "clicks_back": len(back)}
 
 
-def bench_baresip(h, accounts, outbound):
-    carol = pb.Baresip(h, "carol", accounts["carol"], outbound, "opus/48000/2", pb.BOB_HZ)
-    dave = pb.Baresip(h, "dave", accounts["dave"], outbound, "opus/48000/2", pb.CAROL_HZ)
-    for peer in (carol, dave):
-        if peer.wait_registered() is None:
-            raise ks.Failed(f"baresip {peer.name} did not register\n{peer.log()}")
+def bench_baresip(h, accounts, pair):
+    carol, dave = pair
     target = f"sip:{accounts['carol']['username']}@{accounts['carol']['domain']}"
     out = {}
     events = Events(dave)
-    setups = []
     try:
-        for _ in range(SETUPS):
-            t0 = time.monotonic()
-            events.send("dial", target)
-            _, t1 = events.wait(is_event("CALL_RTPESTAB"), 15)
-            setups.append((t1 - t0) * 1000)
-            time.sleep(1)
-            events.send("hangup")
-            events.wait(is_event("CALL_CLOSED"), 15)
-            time.sleep(0.3)
-        out["setup"] = setups
-
         events.send("dial", target)
         events.wait(is_event("CALL_ESTABLISHED"), 15)
         time.sleep(WARMUP_SECONDS)
@@ -351,7 +431,8 @@ def report(zv, bs):
                             anchor="jitter buffer + 10 ms"))
     lines.append(f"Zveno vs baresip, Opus 48 kHz 20 ms through Kamailio on loopback (codec {zv['codec']})")
     lines.append(f"  call setup   Zveno {z_setup:.1f} ms (calls: {', '.join(f'{x:.1f}' for x in zv['setup'])})")
-    lines.append(f"               baresip {b_setup:.1f} ms (calls: {', '.join(f'{x:.1f}' for x in bs['setup'])})")
+    lines.append(f"               baresip {b_setup:.1f} ms (calls: {', '.join(f'{x:.1f}' for x in bs['setup'])}); "
+                 f"its ctrl_tcp round trip {bs['ctrl_rtt']:.2f} ms (in its figure, not in Zveno's)")
     lines.append(f"  CPU per UA   Zveno {z_cpu:.2f} % (caller {zv['cpu'][0]:.2f}, callee {zv['cpu'][1]:.2f}); "
                  f"baresip {b_cpu:.2f} % (caller {bs['cpu'][0]:.2f}, callee {bs['cpu'][1]:.2f})")
     if zv.get("cpu_dsp"):
@@ -393,8 +474,19 @@ def main():
             tone = h.work / "tone.wav"
             ps.write_tone(tone, pb.ZVENO_HZ, WARMUP_SECONDS + STEADY_SECONDS + 20)
             proxy = f"sip:{LOOPBACK}:{sip_port};transport=udp"
-            zv = bench_zveno(h, accounts, proxy, tone)
-            bs = bench_baresip(h, accounts, f"sip:{LOOPBACK}:{sip_port}")
+            outbound = f"sip:{LOOPBACK}:{sip_port}"
+            ans, pair, zv_setups, bs_setups, ctrl_rtt = bench_setup(h, accounts, proxy, outbound, tone)
+            if os.environ.get("BENCH_CALL_ONLY") == "setup":
+                print(f"call setup: Zveno {statistics.median(zv_setups):.1f} ms ({', '.join(f'{x:.1f}' for x in zv_setups)}); "
+                      f"baresip {statistics.median(bs_setups):.1f} ms ({', '.join(f'{x:.1f}' for x in bs_setups)}); "
+                      f"ratio {statistics.median(zv_setups) / statistics.median(bs_setups):.2f}; "
+                      f"ctrl_tcp round trip {ctrl_rtt:.2f} ms", flush=True)
+                return 0
+            zv = bench_zveno(h, accounts, proxy, tone, ans)
+            zv["setup"] = zv_setups
+            bs = bench_baresip(h, accounts, pair)
+            bs["setup"] = bs_setups
+            bs["ctrl_rtt"] = ctrl_rtt
             zv.update(bench_latency(h, accounts, f"sip:{LOOPBACK}:{sip_port}", proxy))
             report(zv, bs)
             return 0

@@ -193,12 +193,23 @@ def slice1(h):
     uac = Sipp(h, "uac-unsupported-codec.xml", "codec", remote=contact, extra=["-s", "alice"])
     tap.ok(uac.rc == 0 and "result=488" in uac.log(), "an offer of G.729 only is refused with 488",
            uac.diag() + "\n" + ans.diag())
+    # The refusal is the call's outcome, printed as any other end is, with the reason.
+    tap.ok(ans.out.wait(r"^ended: not-acceptable: No common audio format: the other side offered G729", 5),
+           "zveno-cli answer says it refused the call and why", ans.diag())
     uac = Sipp(h, "uac-malformed-sdp.xml", "badsdp", remote=contact, extra=["-s", "alice"])
     tap.ok(uac.rc == 0 and "result=488" in uac.log(), "a malformed SDP is refused with 488",
            uac.diag() + "\n" + ans.diag())
     uac = Sipp(h, "uac-call.xml", "after-488", remote=contact, extra=["-s", "alice", "-d", "300"])
     tap.ok(uac.rc == 0 and "bye=200" in uac.log() and ans.popen.poll() is None,
            "and the phone is still up: the next call is answered", uac.diag() + "\n" + ans.diag())
+    ans.stop()
+
+    # In the user's language: the same refusal by a phone running in Russian.
+    ans, contact = answer_phone(h, env={"LANGUAGE": "ru", "ZVENO_LOCALEDIR": str(h.build / "po")})
+    uac = Sipp(h, "uac-malformed-sdp.xml", "badsdp-ru", remote=contact, extra=["-s", "alice"])
+    tap.ok(uac.rc == 0 and "result=488" in uac.log()
+           and ans.out.wait(r"^ended: not-acceptable: Собеседник прислал повреждённое описание сеанса", 5),
+           "a refused call's reason is printed in the user's language", uac.diag() + "\n" + ans.diag())
     ans.stop()
 
 
