@@ -9,28 +9,11 @@
 #include <string.h>
 
 #include "zv-cli-phone.h"
+#include "zv-cli-private.h"
 #include "zv-error.h"
 #include "zv-json.h"
 #include "zv-secret-store.h"
 #include "zv-sip-account.h"
-
-/* A GAsyncReadyCallback that keeps the result in the GAsyncResult * at @user_data. */
-void
-zv_cli_phone_store_result (GObject      *object,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-/* Runs the default main context until zv_cli_phone_store_result() filled in @result. */
-GAsyncResult *
-zv_cli_phone_wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 ZvSipAccount *
 zv_cli_phone_load_account (ZvCliSipSource  *source,
@@ -60,8 +43,8 @@ zv_cli_phone_load_account (ZvCliSipSource  *source,
       return sip_account;
     }
 
-  zv_account_call_async (source->account, "GET", "/telephony", NULL, NULL, zv_cli_phone_store_result, &result);
-  node = zv_account_call_finish (source->account, zv_cli_phone_wait_for (&result), error);
+  zv_account_call_async (source->account, "GET", "/telephony", NULL, NULL, zv_cli_store_result, &result);
+  node = zv_account_call_finish (source->account, zv_cli_wait_for (&result), error);
   if (node == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -95,8 +78,8 @@ zv_cli_phone_load_account (ZvCliSipSource  *source,
                                                zv_account_get_login (source->account));
       g_autoptr(GAsyncResult) lookup = NULL;
 
-      zv_secret_store_lookup_async (secrets, name, "sip-password", NULL, zv_cli_phone_store_result, &lookup);
-      secret = zv_secret_store_lookup_finish (secrets, zv_cli_phone_wait_for (&lookup), error);
+      zv_secret_store_lookup_async (secrets, name, "sip-password", NULL, zv_cli_store_result, &lookup);
+      secret = zv_secret_store_lookup_finish (secrets, zv_cli_wait_for (&lookup), error);
       if (secret == NULL)
         {
           if (error != NULL && *error == NULL)

@@ -22,6 +22,7 @@
 #include "zv-call.h"
 #include "zv-conference.h"
 #include "zv-cli-phone.h"
+#include "zv-cli-private.h"
 #include "zv-error.h"
 #include "zv-json.h"
 #include "zv-media-session.h"
@@ -782,8 +783,8 @@ shutdown_phone (Phone *phone)
     g_main_context_iteration (NULL, TRUE);
   if (phone->sip != NULL)
     {
-      zv_sip_account_shutdown_async (phone->sip, NULL, zv_cli_phone_store_result, &result);
-      zv_sip_account_shutdown_finish (phone->sip, zv_cli_phone_wait_for (&result), NULL);
+      zv_sip_account_shutdown_async (phone->sip, NULL, zv_cli_store_result, &result);
+      zv_sip_account_shutdown_finish (phone->sip, zv_cli_wait_for (&result), NULL);
     }
   g_clear_object (&phone->conference);
   g_clear_object (&phone->call);

@@ -23,10 +23,6 @@ typedef struct {
 ZvSipAccount       *zv_cli_phone_load_account   (ZvCliSipSource  *source,
                                                  char           **caller_id,
                                                  GError         **error);
-void                zv_cli_phone_store_result   (GObject         *object,
-                                                 GAsyncResult    *result,
-                                                 gpointer         user_data);
-GAsyncResult       *zv_cli_phone_wait_for       (GAsyncResult   **result);
 
 const GOptionEntry *zv_cli_phone_call_entries   (void);
 const GOptionEntry *zv_cli_phone_answer_entries (void);
