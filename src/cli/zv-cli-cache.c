@@ -234,16 +234,14 @@ zv_cli_cmd_history (Cli *cli, int argc, char **argv)
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt;
   gint64 chat_id;
-  char *end = NULL;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return zv_cli_fail ("%s", error->message);
   if (argc < 2)
     return zv_cli_fail ("%s", _("usage: zveno-cli history CHAT_ID [--limit N] [--json]"));
-  chat_id = g_ascii_strtoll (argv[1], &end, 10);
-  if (end == argv[1] || *end != '\0' || chat_id <= 0)
-    return zv_cli_fail (_("“%s” is not a chat id"), argv[1]);
+  if (!zv_cli_parse_chat_id (argv[1], &chat_id))
+    return 1;
   if (limit <= 0)
     return zv_cli_fail ("%s", _("--limit must be a positive number"));
   if (!zv_cli_open_account (cli, FALSE, &error))

@@ -92,3 +92,18 @@ zv_cli_read_password (void)
     return password;
   }
 }
+
+gboolean
+zv_cli_parse_chat_id (const char *text,
+                      gint64     *chat_id)
+{
+  char *end = NULL;
+
+  *chat_id = g_ascii_strtoll (text, &end, 10);
+  if (end == text || *end != '\0' || *chat_id <= 0)
+    {
+      zv_cli_fail (_("“%s” is not a chat id"), text);
+      return FALSE;
+    }
+  return TRUE;
+}

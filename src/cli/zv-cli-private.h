@@ -29,6 +29,9 @@ gboolean      zv_cli_open_account  (Cli            *cli,
                                     gboolean        need_signed_in,
                                     GError        **error);
 char         *zv_cli_read_password (void);
+/* @text as a chat id (a positive integer) in *@chat_id; FALSE (error printed) if it is not one. */
+gboolean      zv_cli_parse_chat_id (const char     *text,
+                                    gint64         *chat_id);
 
 /* zv-cli-cache.c: the commands that read the cache (no network, except search --server). */
 int zv_cli_cmd_status  (Cli *cli, int argc, char **argv);

@@ -149,16 +149,14 @@ cmd_send (Cli *cli, int argc, char **argv)
   g_autofree char *client_id = NULL;
   g_autofree char *text = NULL;
   gint64 chat_id;
-  char *end = NULL;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return zv_cli_fail ("%s", error->message);
   if (argc < 3)
     return zv_cli_fail ("%s", _("usage: zveno-cli send CHAT_ID TEXT"));
-  chat_id = g_ascii_strtoll (argv[1], &end, 10);
-  if (end == argv[1] || *end != '\0' || chat_id <= 0)
-    return zv_cli_fail (_("“%s” is not a chat id"), argv[1]);
+  if (!zv_cli_parse_chat_id (argv[1], &chat_id))
+    return 1;
   if (!g_utf8_validate (argv[2], -1, NULL))
     return zv_cli_fail ("%s", _("The text is not valid UTF-8"));
   text = g_strjoinv (" ", argv + 2);
@@ -401,16 +399,14 @@ cmd_backfill (Cli *cli, int argc, char **argv)
   g_autofree char *count = NULL;
   guint total = 0;
   gint64 chat_id;
-  char *end = NULL;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return zv_cli_fail ("%s", error->message);
   if (argc < 2)
     return zv_cli_fail ("%s", _("usage: zveno-cli backfill CHAT_ID [--limit N]"));
-  chat_id = g_ascii_strtoll (argv[1], &end, 10);
-  if (end == argv[1] || *end != '\0' || chat_id <= 0)
-    return zv_cli_fail (_("“%s” is not a chat id"), argv[1]);
+  if (!zv_cli_parse_chat_id (argv[1], &chat_id))
+    return 1;
   if (limit < 0)
     return zv_cli_fail ("%s", _("--limit must be a positive number"));
   if (!zv_cli_open_account (cli, TRUE, &error))

@@ -64,6 +64,10 @@ def main():
         check(secrets_of(account) == 3, "rotation replaced the tokens, never duplicated them")
 
         check(cli(data, "doctor").stdout.strip() == "ok", "doctor says ok")
+        for command in (["history", "abc"], ["send", "0", "hi"], ["backfill", "12x"]):
+            bad = cli(data, *command)
+            check(bad.returncode == 1 and f"“{command[1]}” is not a chat id" in bad.stderr,
+                  f"{command[0]} refuses the chat id {command[1]!r}: {bad.stderr.strip()}")
 
         check(admin(db, "user", "disable", "anna").returncode == 0, "the administrator disables the account")
         gone = cli(data, "whoami")
