@@ -279,16 +279,11 @@ bench_app_chat() {
     "$SOURCE_ROOT/tests/bench/bench-app-chat.py" "$BUILD" | tee -a "$RESULTS"
 }
 
-# call: call setup, latency and CPU against baresip (tests/bench/bench-call.py, when it exists).
+# call: a call through Kamailio on loopback, Zveno against baresip in the same run (issue 6):
+# setup, CPU, RSS, one-way latency (tests/bench/bench-call.py; BENCH_CALL_SETUPS, BENCH_CALL_SECONDS).
 bench_call() {
-  local script
-  script=$(dirname "$0")/bench-call.py
-  if [ ! -f "$script" ]; then
-    log "call: $script does not exist yet; skipped"
-    return 0
-  fi
   header call
-  /usr/bin/python3 "$script" "$BUILD" | tee -a "$RESULTS"
+  /usr/bin/python3 "$(dirname "$0")/bench-call.py" "$BUILD" | tee -a "$RESULTS"
 }
 
 # The command that reproduces one benchmark's figures, as the JSON lines record it.
@@ -309,7 +304,6 @@ run_one() {
     call) bench_call ;;
     app-startup) bench_app_startup ;;
     app-chat) bench_app_chat ;;
-    call) bench_call ;;
     *) echo "$0: unknown benchmark '$1' (${ALL_NAMES[*]})" >&2; exit 2 ;;
   esac
 }
@@ -321,14 +315,7 @@ export ZVENO_BENCH_OUT
 failed=()
 started=$(date +%s)
 for run in $(seq 1 "$RUNS"); do
-  # call: a call through Kamailio on loopback, Zveno against baresip in the same run (issue 6):
-# setup, CPU, RSS, one-way latency (tests/bench/bench-call.py; BENCH_CALL_SETUPS, BENCH_CALL_SECONDS).
-bench_call() {
-  header call
-  /usr/bin/python3 "$(dirname "$0")/bench-call.py" "$BUILD" | tee -a "$RESULTS"
-}
-
-for name in "${NAMES[@]}"; do
+  for name in "${NAMES[@]}"; do
     [ "$RUNS" -gt 1 ] && log "run $run of $RUNS: $name"
     # A subshell each: one benchmark failing is reported and the others still run. Not tested by
     # `if` or `||`: bash would then ignore `set -e` inside it, and a failed step would go unnoticed.
