@@ -165,13 +165,42 @@ zv_application_set_accels (ZvApplication *self)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 }
 
+/* Runs on a worker: a lookup reads the icon themes (index.theme files, icon caches) if they are
+ * not read yet (see zv_application_startup()). */
+static void
+zv_application_load_icon_theme_thread (GTask        *task,
+                                       gpointer      source_object,
+                                       gpointer      task_data,
+                                       GCancellable *cancellable)
+{
+  gtk_icon_theme_has_icon (GTK_ICON_THEME (task_data), "open-menu-symbolic");
+}
+
 static void
 zv_application_startup (GApplication *app)
 {
   ZvApplication *self = ZV_APPLICATION (app);
+  GdkDisplay *display;
 
   /* AdwApplication's startup initialises libadwaita, loads style.css and the help overlay. */
   G_APPLICATION_CLASS (zv_application_parent_class)->startup (app);
+
+  /* The theme is read again, on a worker. GTK queues a read of the icon themes on a worker when the
+   * display's theme is made, but GtkApplication's startup then adds our resource path to it, which
+   * throws that read away (unless the worker had not started yet): the window's first icon lookup
+   * then read the themes (Adwaita's and hicolor's index.theme) on the main thread before the first
+   * frame, 4-8 ms of its CPU (cut 8 in docs/PERFORMANCE.md). Lookups may run on other threads once
+   * the theme is set up, holding its lock, so a lookup on the main thread waits for this read, if
+   * it still runs, rather than repeating it; if the themes are already read, this does nothing. */
+  display = gdk_display_get_default ();
+  if (display != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+
+      g_task_set_source_tag (task, zv_application_load_icon_theme_thread);
+      g_task_set_task_data (task, g_object_ref (gtk_icon_theme_get_for_display (display)), g_object_unref);
+      g_task_run_in_thread (task, zv_application_load_icon_theme_thread);
+    }
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
 
