@@ -20,6 +20,9 @@ main (int   argc,
   if (localedir == NULL || localedir[0] == '\0')
     localedir = LOCALEDIR;
 
+  /* Before any thread exists: see zv_application_skip_fallback_theme(). */
+  zv_application_skip_fallback_theme ();
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "zv-application.h"
 #include "zv-preferences-window.h"
@@ -16,6 +18,7 @@ struct _ZvApplication
 
   /* owned */
   GSettings *settings;
+  ZvSession *session;   /* started at startup, until the first window takes it */
 };
 
 G_DEFINE_FINAL_TYPE (ZvApplication, zv_application, ADW_TYPE_APPLICATION)
@@ -176,11 +179,61 @@ zv_application_load_icon_theme_thread (GTask        *task,
   gtk_icon_theme_has_icon (GTK_ICON_THEME (task_data), "open-menu-symbolic");
 }
 
+/* GTK 4.8 parses its fallback theme ("Default", ~80 million instructions of CSS, 10-15 ms of the
+ * main thread) when it makes the display's settings, and libadwaita 1.2 throws it away a moment
+ * later: its style manager sets the theme "Adwaita-empty" and adds its own style sheet. Every
+ * libadwaita app on these versions pays for it before its first frame (cut 9 in
+ * docs/PERFORMANCE.md). GTK_THEME names the theme GTK loads first, but libadwaita leaves its style
+ * sheet out when it finds GTK_THEME set (the user's own theme), so it must be gone again before
+ * libadwaita starts: main() puts it in the environment while the process has one thread,
+ * zv_application_startup() makes the settings with it and then renames it in place. Renaming
+ * (rather than unsetenv(), which moves the environment's entries while other threads may be
+ * reading them) only writes bytes of our own string. A GTK_THEME the user set is left alone, and
+ * so are the platforms where the C library's environment is not the one GLib reads. */
+#ifdef G_OS_UNIX
+static char fallback_theme_env[] = "GTK_THEME=Adwaita-empty";
+static gboolean fallback_theme_armed;
+#endif
+
+void
+zv_application_skip_fallback_theme (void)
+{
+#ifdef G_OS_UNIX
+  if (g_getenv ("GTK_THEME") == NULL && putenv (fallback_theme_env) == 0)
+    fallback_theme_armed = TRUE;
+#endif
+}
+
+static void
+zv_application_settle_theme (void)
+{
+#ifdef G_OS_UNIX
+  if (!fallback_theme_armed)
+    return;
+  /* GTK's settings for the display, made now, load "Adwaita-empty" (libadwaita's resource). */
+  if (gtk_init_check ())
+    gtk_settings_get_default ();
+  /* "GTK_THEME=Adwaita-empty" becomes "ZVENO_GTK=Adwaita-empty", a name nobody reads. */
+  memcpy (fallback_theme_env, "ZVENO_GTK", strlen ("ZVENO_GTK"));
+  fallback_theme_armed = FALSE;
+#endif
+}
+
 static void
 zv_application_startup (GApplication *app)
 {
   ZvApplication *self = ZV_APPLICATION (app);
   GdkDisplay *display;
+
+  /* The session starts reading the cache on a worker before GTK starts: GTK's own start (the
+   * display, its GL probe, the theme's style sheets) keeps the main thread busy for ~100 ms while the
+   * second core is idle, so the cached chats are read by the time the window is laid out and the
+   * worker no longer competes with the window's first frame for the cores (cut 9 in
+   * docs/PERFORMANCE.md). The first window takes it (zv_window_new()). Nothing here needs GTK. */
+  self->session = zv_session_new ();
+  zv_session_start (self->session);
+
+  zv_application_settle_theme ();
 
   /* AdwApplication's startup initialises libadwaita, loads style.css and the help overlay. */
   G_APPLICATION_CLASS (zv_application_parent_class)->startup (app);
@@ -255,6 +308,7 @@ zv_application_finalize (GObject *object)
   ZvApplication *self = ZV_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (zv_application_parent_class)->finalize (object);
 }
@@ -301,4 +355,19 @@ zv_application_get_settings (ZvApplication *self)
   g_return_val_if_fail (ZV_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * zv_application_take_session:
+ *
+ * The session started at startup, for the first window; %NULL after that.
+ *
+ * Returns: (transfer full) (nullable): the session
+ */
+ZvSession *
+zv_application_take_session (ZvApplication *self)
+{
+  g_return_val_if_fail (ZV_IS_APPLICATION (self), NULL);
+
+  return g_steal_pointer (&self->session);
 }

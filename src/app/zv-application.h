@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "zv-session.h"
+
 G_BEGIN_DECLS
 
 #define ZV_TYPE_APPLICATION (zv_application_get_type ())
@@ -12,5 +14,7 @@ G_DECLARE_FINAL_TYPE (ZvApplication, zv_application, ZV, APPLICATION, AdwApplica
 ZvApplication *zv_application_new (const char        *application_id,
                                    GApplicationFlags  flags);
 GSettings     *zv_application_get_settings (ZvApplication *self);
+ZvSession     *zv_application_take_session (ZvApplication *self);
+void           zv_application_skip_fallback_theme (void);
 
 G_END_DECLS

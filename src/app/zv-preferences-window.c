@@ -1,15 +1,15 @@
 /* zv-preferences-window.c: the Preferences window. Each row is bound to a key of the
  * org.zveno.Zveno schema, so a change applies at once and there is no Apply button; whoever
  * uses a key (the colour scheme in ZvApplication, run-in-background in ZvWindow) listens to it.
- * The Sound page (ZvSoundPage) watches the sound devices and lives in its own file. */
+ * The Sound page (ZvSoundPage) watches the sound devices and lives in the phone's module. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "zv-phone-ui.h"
 #include "zv-preferences-window.h"
-#include "zv-sound-page.h"
 
 struct _ZvPreferencesWindow
 {
@@ -75,6 +75,7 @@ static void
 zv_preferences_window_constructed (GObject *object)
 {
   ZvPreferencesWindow *self = ZV_PREFERENCES_WINDOW (object);
+  const ZvPhoneUi *ui;
 
   G_OBJECT_CLASS (zv_preferences_window_parent_class)->constructed (object);
 
@@ -93,7 +94,11 @@ zv_preferences_window_constructed (GObject *object)
                    self->send_with_enter_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "run-in-background",
                    self->run_in_background_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), ADW_PREFERENCES_PAGE (zv_sound_page_new (self->settings)));
+  /* The Sound page is the phone's (its module, zv-phone-ui.h); without it the other pages still work
+   * (the load's failure is logged and shown in the main window). */
+  ui = zv_phone_ui_load (NULL);
+  if (ui != NULL)
+    adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), ADW_PREFERENCES_PAGE (ui->sound_page_new (self->settings)));
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "zv-chat-list.h"
 #include "zv-error.h"
 #include "zv-notifier.h"
+#include "zv-phone-ui.h"
 #include "zv-session.h"
 
 /* Outbox rows (pending and failed copies) have ids from 2^52 up; only server ids can be read. */
@@ -32,7 +33,8 @@ struct _ZvSession
   ZvEvents       *events;
   ZvSync         *sync;          /* the first sync only; the stream runs its own afterwards */
   ZvNotifier     *notifier;      /* lives as long as the event stream it listens to */
-  ZvPhone        *phone;         /* likewise: it follows call.updated and reconnections */
+  GObject        *phone;         /* likewise: it follows call.updated and reconnections. A ZvPhone,
+                                  * from the phone's module (zv-phone-ui.h): NULL until it is loaded */
   ZvChatList     *chat_list;
   GCancellable   *cancellable;
   char           *deactivation_reason;
@@ -115,7 +117,7 @@ stop_account (ZvSession *self)
   if (self->phone != NULL)
     {
       /* Hangs up and unregisters: a signed-out computer must not ring for this account. */
-      zv_phone_stop (self->phone);
+      zv_phone_ui_peek ()->phone_stop (self->phone);
       g_clear_object (&self->phone);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHONE]);
     }
@@ -191,6 +193,33 @@ events_state_cb (ZvSession *self)
     set_state (self, ZV_SESSION_STATE_OFFLINE);
 }
 
+/* The phone needs its module, which the window loads after its first frame: a session signed in
+ * before that makes it in zv_session_start_phone(), called once the module is there. */
+static void
+start_phone (ZvSession *self)
+{
+  const ZvPhoneUi *ui = zv_phone_ui_peek ();
+
+  if (ui == NULL || self->phone != NULL || self->events == NULL)
+    return;
+  self->phone = ui->phone_new (self->account, self->events);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHONE]);
+  ui->phone_start (self->phone);
+}
+
+/**
+ * zv_session_start_phone:
+ *
+ * Makes and starts the phone (the SIP registration) if someone is signed in and has none yet;
+ * called when the phone's module has been loaded (zv-phone-ui.h).
+ */
+void
+zv_session_start_phone (ZvSession *self)
+{
+  g_return_if_fail (ZV_IS_SESSION (self));
+  start_phone (self);
+}
+
 static void
 start_events (ZvSession *self)
 {
@@ -200,9 +229,7 @@ start_events (ZvSession *self)
   /* The notifier hears "just sent" from the stream, so it comes and goes with it. */
   self->notifier = zv_notifier_new (self->account, self->events);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFIER]);
-  self->phone = zv_phone_new (self->account, self->events);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHONE]);
-  zv_phone_start (self->phone);
+  start_phone (self);
   zv_events_start (self->events);
   zv_session_flush_outbox (self);
 }
@@ -799,8 +826,8 @@ zv_session_get_notifier (ZvSession *self)
   return self->notifier;
 }
 
-/* NULL until the event stream runs. */
-ZvPhone *
+/* A ZvPhone; NULL until the event stream runs and the phone's module is loaded. */
+GObject *
 zv_session_get_phone (ZvSession *self)
 {
   g_return_val_if_fail (ZV_IS_SESSION (self), NULL);
@@ -904,9 +931,10 @@ zv_session_class_init (ZvSessionClass *klass)
   properties[PROP_NOTIFIER] =
     g_param_spec_object ("notifier", NULL, NULL, ZV_TYPE_NOTIFIER,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  /* NULL until the event stream runs. */
+  /* A ZvPhone (its type is in the phone's module); NULL until the event stream runs and the
+   * module is loaded. */
   properties[PROP_PHONE] =
-    g_param_spec_object ("phone", NULL, NULL, ZV_TYPE_PHONE,
+    g_param_spec_object ("phone", NULL, NULL, G_TYPE_OBJECT,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -9,7 +9,6 @@
 #include "zv-events.h"
 #include "zv-notifier.h"
 #include "zv-outbox.h"
-#include "zv-phone.h"
 #include "zv-profile.h"
 #include "zv-sync.h"
 
@@ -41,7 +40,8 @@ ZvOutbox           *zv_session_get_outbox       (ZvSession            *self);
 ZvEvents           *zv_session_get_events       (ZvSession            *self);
 ZvChatList         *zv_session_get_chat_list    (ZvSession            *self);
 ZvNotifier         *zv_session_get_notifier     (ZvSession            *self);
-ZvPhone            *zv_session_get_phone        (ZvSession            *self);
+GObject            *zv_session_get_phone        (ZvSession            *self);
+void                zv_session_start_phone      (ZvSession            *self);
 const ZvSyncStats  *zv_session_get_sync_stats   (ZvSession            *self);
 const char         *zv_session_get_deactivation_reason (ZvSession *self);
 

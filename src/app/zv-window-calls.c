@@ -1,7 +1,7 @@
-/* zv-window-calls.c: ZvWindow's phone: the Calls page, the dial pad and the call view in the content
- * pane, dialling from anywhere (a contact's Call, a phone link, a call back from the history, the
- * win.dial action), the incoming call's alert, and the Calls tab's count of missed calls. The rest
- * of the window is in zv-window.c. */
+/* zv-window-calls.c: ZvWindow's phone: loading the phone's module (zv-phone-ui.h), the Calls page,
+ * the dial pad and the call view in the content pane, dialling from anywhere (a contact's Call, a
+ * phone link, a call back from the history, the win.dial action), the incoming call's bar and
+ * alert, and the Calls tab's count of missed calls. The rest of the window is in zv-window.c. */
 #define G_LOG_DOMAIN "zveno"
 
 #include "config.h"
@@ -10,7 +10,7 @@
 
 #include "zv-window-private.h"
 
-static ZvPhone *
+static GObject *
 current_phone (ZvWindow *self)
 {
   return self->session != NULL ? zv_session_get_phone (self->session) : NULL;
@@ -27,7 +27,7 @@ show_phone_pane (ZvWindow *self)
   adw_view_stack_set_visible_child_name (self->view_stack, "calls");
   gtk_stack_set_visible_child_name (self->content_stack, "calls");
   gtk_stack_set_visible_child_name (self->phone_stack,
-                                    zv_call_view_is_showing_call (self->call_view) ? "call" : "dialpad");
+                                    self->phone_ui->call_view_is_showing_call (self->call_view) ? "call" : "dialpad");
   zv_window_update_content_title (self);
   adw_leaflet_set_visible_child_name (self->leaflet, "content");
 }
@@ -38,16 +38,25 @@ void
 zv_window_dial_number (ZvWindow   *self,
                        const char *number)
 {
-  ZvPhone *phone = current_phone (self);
+  GObject *phone;
   g_autoptr(GError) error = NULL;
 
+  /* A call before the idle after the first frame loaded the module loads it now. */
+  if (!zv_window_load_phone_ui (self))
+    {
+      g_autoptr(GError) load_error = NULL;
+
+      zv_phone_ui_load (&load_error);
+      zv_window_show_toast (self, load_error->message);
+      return;
+    }
+  phone = current_phone (self);
   if (phone == NULL)
     {
       zv_window_show_toast (self, _("Calls work after you sign in."));
       return;
     }
-  if (zv_phone_dial (phone, number, zv_phone_get_caller_id_number (phone, zv_phone_get_default_caller_id (phone)),
-                     &error) == NULL)
+  if (!self->phone_ui->phone_dial (phone, number, &error))
     {
       zv_window_show_toast (self, error->message);
       return;
@@ -66,14 +75,14 @@ static void
 calls_page_show_dialpad_cb (ZvWindow *self)
 {
   show_phone_pane (self);
-  zv_dialpad_focus (self->dialpad);
+  self->phone_ui->dialpad_focus (self->dialpad);
 }
 
 static void
 call_view_showing_cb (ZvWindow *self)
 {
   /* A call (from anywhere: the dial pad, a contact, an answered ring) takes the content pane. */
-  if (zv_call_view_is_showing_call (self->call_view))
+  if (self->phone_ui->call_view_is_showing_call (self->call_view))
     show_phone_pane (self);
   else
     gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
@@ -84,7 +93,7 @@ static void
 call_view_add_call_cb (ZvWindow *self)
 {
   gtk_stack_set_visible_child_name (self->phone_stack, "dialpad");
-  zv_dialpad_focus (self->dialpad);
+  self->phone_ui->dialpad_focus (self->dialpad);
 }
 
 static void
@@ -110,8 +119,9 @@ zv_window_dial_action (GtkWidget  *widget,
 void
 zv_window_update_missed_calls (ZvWindow *self)
 {
-  ZvPhone *phone = current_phone (self);
-  ZvCallHistory *history = phone != NULL ? zv_phone_get_history (phone) : NULL;
+  GObject *phone = current_phone (self);
+  /* A phone is only made once the module is loaded. */
+  ZvCallHistory *history = phone != NULL ? self->phone_ui->phone_get_history (phone) : NULL;
   guint missed = history != NULL ? zv_call_history_get_missed_count (history) : 0;
 
   /* The view stack announces its first page while the template is still being built. */
@@ -130,20 +140,24 @@ zv_window_update_missed_calls (ZvWindow *self)
 void
 zv_window_phone_changed (ZvWindow *self)
 {
-  ZvPhone *phone = current_phone (self);
+  GObject *phone = current_phone (self);
+  const ZvPhoneUi *ui = self->phone_ui;
 
-  /* Before the Calls page and the phone pane are made, zv_window_ensure_calls_page() and
-   * zv_window_ensure_phone_pane() give them the phone. */
+  /* Without the module there are no phone widgets, and the session makes no phone; loading it
+   * (zv_window_load_phone_ui()) calls this again. Before the Calls page and the phone pane are
+   * made, zv_window_ensure_calls_page() and zv_window_ensure_phone_pane() give them the phone. */
+  if (ui == NULL)
+    return;
   if (self->calls_page != NULL)
-    zv_calls_page_set_phone (self->calls_page, phone);
+    ui->calls_page_set_phone (self->calls_page, phone);
   if (self->call_view != NULL)
     {
-      zv_dialpad_set_phone (self->dialpad, phone);
-      zv_call_view_set_phone (self->call_view, phone);
+      ui->dialpad_set_phone (self->dialpad, phone);
+      ui->call_view_set_phone (self->call_view, phone);
     }
-  zv_incoming_call_set_phone (self->incoming_call, phone);
-  zv_call_alert_set_phone (self->call_alert, phone);
-  g_signal_group_set_target (self->history_signals, phone != NULL ? zv_phone_get_history (phone) : NULL);
+  ui->incoming_call_set_phone (self->incoming_call, phone);
+  ui->call_alert_set_phone (self->call_alert, phone);
+  g_signal_group_set_target (self->history_signals, phone != NULL ? ui->phone_get_history (phone) : NULL);
   zv_window_update_missed_calls (self);
 }
 
@@ -160,24 +174,24 @@ zv_window_phone_changed (ZvWindow *self)
 void
 zv_window_ensure_phone_pane (ZvWindow *self)
 {
-  ZvPhone *phone;
+  GObject *phone;
 
   /* page_changed_cb() may run while the template is being built. */
-  if (self->call_view != NULL || self->phone_stack == NULL)
+  if (self->call_view != NULL || self->phone_stack == NULL || !zv_window_load_phone_ui (self))
     return;
 
-  self->dialpad = g_object_new (ZV_TYPE_DIALPAD, NULL);
-  self->call_view = g_object_new (ZV_TYPE_CALL_VIEW, NULL);
+  self->dialpad = self->phone_ui->dialpad_new ();
+  self->call_view = self->phone_ui->call_view_new ();
   /* The dial pad first, so it is the page shown, as it was in the template. */
-  gtk_stack_add_named (self->phone_stack, GTK_WIDGET (self->dialpad), "dialpad");
-  gtk_stack_add_named (self->phone_stack, GTK_WIDGET (self->call_view), "call");
+  gtk_stack_add_named (self->phone_stack, self->dialpad, "dialpad");
+  gtk_stack_add_named (self->phone_stack, self->call_view, "call");
   g_signal_connect_object (self->dialpad, "back-to-call", G_CALLBACK (call_view_showing_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->call_view, "notify::showing", G_CALLBACK (call_view_showing_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->call_view, "add-call", G_CALLBACK (call_view_add_call_cb), self, G_CONNECT_SWAPPED);
 
   phone = current_phone (self);
-  zv_dialpad_set_phone (self->dialpad, phone);
-  zv_call_view_set_phone (self->call_view, phone);
+  self->phone_ui->dialpad_set_phone (self->dialpad, phone);
+  self->phone_ui->call_view_set_phone (self->call_view, phone);
 }
 
 /**
@@ -192,32 +206,90 @@ void
 zv_window_ensure_calls_page (ZvWindow *self)
 {
   /* page_changed_cb() may run while the template is being built. */
-  if (self->calls_page != NULL || self->calls_bin == NULL)
+  if (self->calls_page != NULL || self->calls_bin == NULL || !zv_window_load_phone_ui (self))
     return;
 
-  self->calls_page = g_object_new (ZV_TYPE_CALLS_PAGE, NULL);
-  adw_bin_set_child (self->calls_bin, GTK_WIDGET (self->calls_page));
+  self->calls_page = self->phone_ui->calls_page_new ();
+  adw_bin_set_child (self->calls_bin, self->calls_page);
   g_signal_connect_object (self->calls_page, "call-back", G_CALLBACK (calls_page_call_back_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->calls_page, "show-dialpad", G_CALLBACK (calls_page_show_dialpad_cb), self,
                            G_CONNECT_SWAPPED);
-  zv_calls_page_set_phone (self->calls_page, current_phone (self));
+  self->phone_ui->calls_page_set_phone (self->calls_page, current_phone (self));
 }
 
-/* The template's call handler and win.dial; called from zv_window_class_init(). */
+/* In the Calls page's place when the module did not load: the messenger works, the phone does not. */
+static void
+show_calls_unavailable (ZvWindow   *self,
+                        const char *message)
+{
+  GtkWidget *page;
+
+  if (self->calls_bin == NULL)
+    return;
+  page = adw_status_page_new ();
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), "call-start-symbolic");
+  adw_status_page_set_title (ADW_STATUS_PAGE (page), _("Calls Are Unavailable"));
+  adw_status_page_set_description (ADW_STATUS_PAGE (page), message);
+  adw_bin_set_child (self->calls_bin, page);
+}
+
+/**
+ * zv_window_load_phone_ui:
+ *
+ * Loads the phone's module (zv-phone-ui.h) unless it is loaded, then makes what the window needs
+ * from it at once (the incoming call's bar and alert) and lets the session make the phone, which
+ * starts the SIP registration. Called in the idle after the first frame (zv-window.c), or earlier
+ * when something needs the phone (the Calls page restored at start, a call dialled).
+ *
+ * Returns: whether the module is loaded; if it failed, the Calls page and a toast say why.
+ */
+gboolean
+zv_window_load_phone_ui (ZvWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  const ZvPhoneUi *ui;
+
+  if (self->phone_ui != NULL)
+    return TRUE;
+  if (self->phone_ui_failed)
+    return FALSE;
+
+  ui = zv_phone_ui_load (&error);
+  if (ui == NULL)
+    {
+      self->phone_ui_failed = TRUE;
+      show_calls_unavailable (self, error->message);
+      zv_window_show_toast (self, error->message);
+      return FALSE;
+    }
+  self->phone_ui = ui;
+
+  self->call_alert = ui->call_alert_new ();
+  g_signal_connect_object (self->call_alert, "answered", G_CALLBACK (call_answered_cb), self, G_CONNECT_SWAPPED);
+  self->incoming_call = ui->incoming_call_new ();
+  adw_bin_set_child (self->incoming_call_bin, self->incoming_call);
+  g_signal_connect_object (self->incoming_call, "answered", G_CALLBACK (call_answered_cb), self, G_CONNECT_SWAPPED);
+
+  /* The session made no phone without the module; it does now, if someone is signed in. Either
+   * way the new widgets need the phone there is. */
+  if (self->session != NULL)
+    zv_session_start_phone (self->session);
+  zv_window_phone_changed (self);
+  return TRUE;
+}
+
+/* win.dial; called from zv_window_class_init(). */
 void
 zv_window_calls_class_init (GtkWidgetClass *widget_class)
 {
-  gtk_widget_class_bind_template_callback (widget_class, call_answered_cb);
   /* Calls a number at once: phone links in messages ("tel:+7..."), anything else with a number. */
   gtk_widget_class_install_action (widget_class, "win.dial", "s", zv_window_dial_action);
 }
 
-/* The incoming call's alert and the missed-call count; called from zv_window_init(). */
+/* The missed-call count; called from zv_window_init(). The alert waits for the module. */
 void
 zv_window_calls_init (ZvWindow *self)
 {
-  self->call_alert = zv_call_alert_new ();
-  g_signal_connect_object (self->call_alert, "answered", G_CALLBACK (call_answered_cb), self, G_CONNECT_SWAPPED);
   self->history_signals = g_signal_group_new (ZV_TYPE_CALL_HISTORY);
   g_signal_group_connect_swapped (self->history_signals, "notify::missed-count", G_CALLBACK (zv_window_update_missed_calls), self);
 }

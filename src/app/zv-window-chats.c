@@ -19,6 +19,12 @@
  * the end of them: GTK 4.8's list view makes ~200 rows whatever it is given, ~40 kB each. */
 #define CHATS_SHOWN 20
 #define CHATS_GROW 30
+/* Until the window's first frame is on screen, only the chats that frame can show: as many rows as
+ * the window is tall (a row is 62 px: the avatar, its margins and the row's own; counted at 60 so
+ * as to err towards one more). Each row costs the first frame ~13 M instructions, 1-2 ms (cut 9 in
+ * docs/PERFORMANCE.md); the rest up to CHATS_SHOWN are added just after it (zv_window_chats_top_up()),
+ * below the fold, and if the window came out taller than expected they show a frame later. */
+#define CHAT_ROW_HEIGHT_MIN 60
 /* Grown when the view's bottom is within half a screen of the last chat shown: ahead of the arrow
  * keys (the focused row is scrolled into view) and not at once on a screen that shows them all. */
 #define CHATS_AHEAD 1.5
@@ -47,20 +53,61 @@ chat_window (ZvWindow *self)
   return self->chat_selection != NULL ? ZV_LIST_WINDOW (gtk_single_selection_get_model (self->chat_selection)) : NULL;
 }
 
-/* Fewer chats shown than CHATS_SHOWN while there are more: the list was filled or the filter
- * changed. Runs after the window took the filtered list's change. */
-static void
-chat_window_top_up (ZvWindow *self)
+/* How many chats the list view is given: CHATS_SHOWN, or before the first frame as many as the
+ * window's height can show (see CHAT_ROW_HEIGHT_MIN). The height is the restored default height,
+ * or the tallest monitor's when the window is restored maximized or has no size yet. */
+static guint
+chats_wanted (ZvWindow *self)
+{
+  int width = 0;
+  int height = 0;
+
+  if (self->first_frame_painted)
+    return CHATS_SHOWN;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height); /* GTK 4.8 takes no NULL */
+  if (height <= 0 || g_settings_get_boolean (self->settings, "window-maximized"))
+    {
+      GListModel *monitors = gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (self)));
+
+      height = 0;
+      for (guint i = 0; i < g_list_model_get_n_items (monitors); i++)
+        {
+          g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, i);
+          GdkRectangle geometry;
+
+          gdk_monitor_get_geometry (monitor, &geometry);
+          height = MAX (height, geometry.height);
+        }
+    }
+  if (height <= 0)
+    return CHATS_SHOWN;
+  return CLAMP ((guint) (height + CHAT_ROW_HEIGHT_MIN - 1) / CHAT_ROW_HEIGHT_MIN, 1, CHATS_SHOWN);
+}
+
+/* Fewer chats shown than wanted while there are more: the list was filled, the filter changed, or
+ * the first frame is on screen. Runs after the window took the filtered list's change. TRUE when
+ * chats were added. */
+gboolean
+zv_window_chats_top_up (ZvWindow *self)
 {
   ZvListWindow *window = chat_window (self);
   guint shown = window != NULL ? g_list_model_get_n_items (G_LIST_MODEL (window)) : 0;
+  guint wanted = chats_wanted (self);
+  guint before = shown;
 
-  if (window == NULL || shown >= CHATS_SHOWN)
-    return;
-  shown += zv_list_window_grow_end (window, CHATS_SHOWN - shown);
+  if (window == NULL || shown >= wanted)
+    return FALSE;
+  shown += zv_list_window_grow_end (window, wanted - shown);
   /* Moved down to a chat opened from elsewhere, and the chats after it went: those before it. */
-  if (shown < CHATS_SHOWN)
-    zv_list_window_grow_start (window, CHATS_SHOWN - shown);
+  if (shown < wanted)
+    shown += zv_list_window_grow_start (window, wanted - shown);
+  return shown > before;
+}
+
+static void
+chat_window_top_up (ZvWindow *self)
+{
+  zv_window_chats_top_up (self);
 }
 
 static gboolean
@@ -92,7 +139,8 @@ chat_scroll_cb (ZvWindow *self)
   ZvListWindow *window = chat_window (self);
   double value = gtk_adjustment_get_value (adj), page = gtk_adjustment_get_page_size (adj);
 
-  if (window == NULL || self->chat_grow_idle != 0 || page <= 0)
+  /* Not before the first frame: it has only the rows it shows (see CHAT_ROW_HEIGHT_MIN). */
+  if (window == NULL || self->chat_grow_idle != 0 || page <= 0 || !self->first_frame_painted)
     return;
   if ((value >= gtk_adjustment_get_upper (adj) - CHATS_AHEAD * page && !zv_list_window_at_end (window)) ||
       (value <= page && !zv_list_window_at_start (window)))
@@ -190,7 +238,7 @@ zv_window_chats_set_list (ZvWindow   *self,
 
       self->chat_filter_model = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (chats)), GTK_FILTER (filter));
       /* The list arrives from the cache in one piece: the window must not take it all. */
-      window = zv_list_window_new (G_LIST_MODEL (self->chat_filter_model), 0, CHATS_SHOWN);
+      window = zv_list_window_new (G_LIST_MODEL (self->chat_filter_model), 0, chats_wanted (self));
       zv_list_window_set_follow_end (window, FALSE);
       g_signal_connect_object (self->chat_filter_model, "items-changed", G_CALLBACK (chat_window_top_up), self,
                                G_CONNECT_SWAPPED | G_CONNECT_AFTER);

@@ -3,14 +3,10 @@
  * chat list; zv-window-calls.c: the phone in the content pane). Not for use outside ZvWindow. */
 #pragma once
 
-#include "zv-call-alert.h"
-#include "zv-call-view.h"
-#include "zv-calls-page.h"
 #include "zv-contact-card.h"
 #include "zv-contacts-page.h"
 #include "zv-conversation.h"
-#include "zv-dialpad.h"
-#include "zv-incoming-call.h"
+#include "zv-phone-ui.h"
 #include "zv-search-page.h"
 #include "zv-session.h"
 #include "zv-sign-in-page.h"
@@ -35,7 +31,7 @@ struct _ZvWindow
   GSignalGroup  *notifier_signals;
   GSignalGroup  *store_signals;
   ZvAccount *pages_account;       /* the account the contacts and search pages were made for */
-  ZvCallAlert   *call_alert;      /* the incoming call's notification and ringtone */
+  GObject       *call_alert;      /* the incoming call's notification and ringtone (a ZvCallAlert) */
   GSignalGroup  *history_signals;
 
   /* borrowed: in contacts_bin, contact_card_bin and search_bin */
@@ -77,20 +73,28 @@ struct _ZvWindow
   AdwBin *search_bin;
   AdwViewStackPage *calls_stack_page;
   AdwBin *calls_bin;
+  /* The phone's widgets and objects come from its module (zv-phone-ui.h), loaded just after the
+   * first frame or when first needed: NULL before, and for good if it failed to load. */
+  const ZvPhoneUi *phone_ui;
+  gboolean phone_ui_failed;
   /* Not in the template: made in calls_bin when the Calls page is first shown or just after the
-   * first frame, NULL before (see zv_window_ensure_calls_page()). */
-  ZvCallsPage *calls_page;
+   * first frame, NULL before (see zv_window_ensure_calls_page()). A ZvCallsPage. */
+  GtkWidget *calls_page;
   GtkStack *phone_stack;
   /* Not in the template: made just after the first frame or when first needed, NULL before (see
-   * zv_window_ensure_phone_pane()); owned by phone_stack. */
-  ZvDialpad *dialpad;
-  ZvCallView *call_view;
+   * zv_window_ensure_phone_pane()); owned by phone_stack. A ZvDialpad and a ZvCallView. */
+  GtkWidget *dialpad;
+  GtkWidget *call_view;
   /* The window's parts nobody sees at first (the conversation, the sign-in page, the Calls page,
    * the phone pane, the Keyboard Shortcuts window) are made in this idle after the first frame,
    * one a turn, or earlier when first needed. */
   guint hidden_pages_idle;
   gboolean help_overlay_set;
-  ZvIncomingCall *incoming_call;
+  gboolean first_frame_painted;   /* the window's first frame is on screen */
+  AdwBin *incoming_call_bin;
+  /* Not in the template: the ringing call's bar (a ZvIncomingCall), made in incoming_call_bin when
+   * the phone's module is loaded. */
+  GtkWidget *incoming_call;
 };
 
 /* zv-window.c */
@@ -107,6 +111,7 @@ gboolean zv_window_chats_filter   (ZvWindow   *self);
 void     zv_window_chats_select   (ZvWindow   *self,
                                    guint       position);
 void     zv_window_chats_update_page (ZvWindow *self);
+gboolean zv_window_chats_top_up   (ZvWindow   *self);
 
 /* zv-window-calls.c */
 void zv_window_calls_class_init     (GtkWidgetClass *widget_class);
@@ -117,5 +122,6 @@ void zv_window_update_missed_calls  (ZvWindow       *self);
 void zv_window_phone_changed        (ZvWindow       *self);
 void zv_window_ensure_phone_pane    (ZvWindow       *self);
 void zv_window_ensure_calls_page    (ZvWindow       *self);
+gboolean zv_window_load_phone_ui    (ZvWindow       *self);
 
 G_END_DECLS

@@ -130,7 +130,9 @@ search_changed_cb (ZvWindow *self)
     {
       /* Made by page_changed_cb() whenever the Calls page is shown. */
       zv_window_ensure_calls_page (self);
-      found = self->calls_page != NULL && zv_calls_page_set_filter (self->calls_page, text);
+      /* Without the phone's module the page says why calls are unavailable. */
+      found = self->phone_ui_failed ||
+              (self->calls_page != NULL && self->phone_ui->calls_page_set_filter (self->calls_page, text));
     }
   else if (self->contacts_page != NULL && g_strcmp0 (page, "contacts") == 0)
     {
@@ -593,6 +595,16 @@ chat_list_changed_cb (ZvWindow *self)
   update_pages (self);
 }
 
+/* A closed GtkRevealer still measures its child: the offline strip's label was ~200 of the first
+ * frame's ~1,100 text shapings (cut 8). So it is hidden once closed and shown again to open. */
+static void
+offline_revealed_cb (ZvWindow *self)
+{
+  if (!gtk_revealer_get_child_revealed (self->offline_revealer) &&
+      !gtk_revealer_get_reveal_child (self->offline_revealer))
+    gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
+}
+
 static void
 session_state_cb (ZvWindow *self)
 {
@@ -624,6 +636,8 @@ session_state_cb (ZvWindow *self)
   if (g_strcmp0 (page, "sign-in") == 0)
     ensure_sign_in_page (self);
   gtk_stack_set_visible_child_name (self->main_stack, page);
+  if (state == ZV_SESSION_STATE_OFFLINE) /* hidden while closed, see offline_revealed_cb() */
+    gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), TRUE);
   gtk_revealer_set_reveal_child (self->offline_revealer, state == ZV_SESSION_STATE_OFFLINE);
 
   if ((state == ZV_SESSION_STATE_READY || state == ZV_SESSION_STATE_OFFLINE) && account != NULL)
@@ -749,6 +763,8 @@ zv_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), ZV_TYPE_WINDOW);
   self->dialpad = NULL;
   self->call_view = NULL;
+  self->calls_page = NULL;
+  self->incoming_call = NULL;
   self->sign_in_page = NULL;
   g_clear_object (&self->pages_account);
   if (self->session != NULL)
@@ -824,7 +840,6 @@ zv_window_class_init (ZvWindowClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (ZV_TYPE_INCOMING_CALL);
   gtk_widget_class_set_template_from_resource (widget_class, APPLICATION_PATH "/zv-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, main_stack);
@@ -853,9 +868,10 @@ zv_window_class_init (ZvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, calls_bin);
   gtk_widget_class_bind_template_child (widget_class, ZvWindow, phone_stack);
-  gtk_widget_class_bind_template_child (widget_class, ZvWindow, incoming_call);
+  gtk_widget_class_bind_template_child (widget_class, ZvWindow, incoming_call_bin);
   zv_window_calls_class_init (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, offline_revealed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
   /* Accelerators for these are set app-wide in ZvApplication, so the shortcuts window shows them. */
@@ -917,12 +933,6 @@ zv_window_init (ZvWindow *self)
   page_changed_cb (self);
 
   zv_window_chats_init (self);
-
-  /* The session reads the cache on a worker: the window shows at once and fills in. */
-  self->session = zv_session_new ();
-  connect_session (self);
-  session_state_cb (self);
-  zv_session_start (self->session);
 }
 
 /* The Keyboard Shortcuts window (win.show-help-overlay, the main menu's Keyboard Shortcuts):
@@ -942,14 +952,20 @@ hidden_pages_idle_cb (gpointer user_data)
 {
   ZvWindow *self = ZV_WINDOW (user_data);
 
-  /* One page per main-loop turn, so that input after the first frame waits for one at most. */
+  /* One page per main-loop turn, so that input after the first frame waits for one at most. First
+   * the chats below the fold, which the first frame went without (zv-window-chats.c). */
+  if (zv_window_chats_top_up (self))
+    return G_SOURCE_CONTINUE;
   if (self->conversation == NULL)
     ensure_conversation (self);
+  /* The phone's module (sofia-sip, GStreamer): the SIP registration waits for it. */
+  else if (self->phone_ui == NULL && !self->phone_ui_failed)
+    zv_window_load_phone_ui (self);
   else if (self->sign_in_page == NULL)
     ensure_sign_in_page (self);
-  else if (self->calls_page == NULL)
+  else if (self->calls_page == NULL && !self->phone_ui_failed)
     zv_window_ensure_calls_page (self);
-  else if (self->call_view == NULL)
+  else if (self->call_view == NULL && !self->phone_ui_failed)
     zv_window_ensure_phone_pane (self);
   else if (!self->help_overlay_set)
     set_help_overlay (self);
@@ -966,6 +982,7 @@ first_frame_painted_cb (GdkFrameClock *clock,
                         ZvWindow      *self)
 {
   g_signal_handlers_disconnect_by_func (clock, first_frame_painted_cb, self);
+  self->first_frame_painted = TRUE;
   if (self->hidden_pages_idle == 0)
     self->hidden_pages_idle = g_idle_add (hidden_pages_idle_cb, self);
 }
@@ -981,7 +998,23 @@ window_mapped_cb (ZvWindow *self)
 ZvWindow *
 zv_window_new (ZvApplication *application)
 {
+  ZvWindow *self;
+
   g_return_val_if_fail (ZV_IS_APPLICATION (application), NULL);
 
-  return g_object_new (ZV_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (ZV_TYPE_WINDOW, "application", application, NULL);
+
+  /* The session reads the cache on a worker: the window shows at once and fills in. The
+   * application started it before GTK did (zv_application_startup()); a later window starts its own. */
+  self->session = zv_application_take_session (application);
+  if (self->session == NULL)
+    {
+      self->session = zv_session_new ();
+      zv_session_start (self->session);
+    }
+  /* Still loading: no main-loop turn has passed since it started, so it has no chats, notifier or
+   * phone yet; they are shown as its notify signals come. */
+  connect_session (self);
+  session_state_cb (self);
+  return self;
 }

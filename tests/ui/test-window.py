@@ -2,6 +2,7 @@
 sidebar's Search and Main Menu buttons, and every control in it has an accessible name."""
 
 import os
+import subprocess
 import time
 
 import harness
@@ -36,7 +37,18 @@ def test(ui):
     ui.check(ui.is_selected(chats), 'the Chats tab is not selected when the window opens')
     ui.find(None, ui.tr('Search'))
     ui.find(None, ui.tr('Main Menu'))
-    ui.screenshot('chats')
+    shot = ui.screenshot('chats')
+
+    # libadwaita's style sheet is on: its window background (#fafafa) fills most of the window. The
+    # app keeps GTK from parsing its fallback theme with GTK_THEME, which libadwaita takes for a
+    # user's own theme and then leaves its style sheet out (unstyled: a black window here) unless the
+    # app takes it back in time (zv_application_skip_fallback_theme(), docs/PERFORMANCE.md cut 9).
+    share = subprocess.run(['convert', shot, '-fuzz', '1%', '-fill', 'white', '-opaque', '#fafafa',
+                            '-fill', 'black', '+opaque', 'white', '-format', '%[fx:mean]', 'info:'],
+                           capture_output=True, text=True, timeout=30)
+    ui.check(share.returncode == 0, f'the screenshot is readable: {share.stderr}')
+    ui.check(float(share.stdout) > 0.2,
+             f'the window is not in libadwaita\'s style: #fafafa is {float(share.stdout):.0%} of the screen')
 
     # Every icon of the first window comes from pre-rendered PNGs, as GTK's own do: an SVG icon
     # anywhere in its tree (shown or not) loads librsvg, 6.4 MB of startup memory (docs/PERFORMANCE.md,
@@ -46,6 +58,12 @@ def test(ui):
     ui.check(maps is not None and 'libgtk-4' in maps, 'the app\'s memory map is readable')
     svg = sorted({line.split()[-1] for line in maps.splitlines() if 'librsvg' in line or 'pixbufloader-svg' in line})
     ui.check(not svg, f'an SVG icon was loaded at startup (make it a .symbolic.png, data/icons): {svg}')
+    # The phone (sofia-sip, GStreamer) is a module the window loads just after its first frame
+    # (src/app/zv-phone-ui.h): by now it is in, with its libraries.
+    phone = sorted({line.split()[-1] for line in maps.splitlines()
+                    if 'libzveno-phone-ui' in line or 'libsofia-sip-ua' in line})
+    ui.check(any('libzveno-phone-ui' in p for p in phone) and any('libsofia-sip-ua' in p for p in phone),
+             f'the phone\'s module was not loaded after the first frame: {phone}')
 
     unnamed = ui.unnamed_controls()
     ui.check(not unnamed, 'controls without an accessible name (set one in the .ui file):\n' +
