@@ -769,6 +769,17 @@ class Zveno:
                     proc.wait()
 
 
+def start_keyring():
+    """gnome-keyring on the test's private session bus, unlocked, so that the app and zveno-cli can
+    keep their tokens; its environment (the control socket) goes into os.environ."""
+    out = subprocess.run(['gnome-keyring-daemon', '--unlock', '--components=secrets'],
+                         input='test', capture_output=True, text=True, timeout=30)
+    for line in out.stdout.splitlines():
+        if '=' in line:
+            key, value = line.split('=', 1)
+            os.environ[key] = value
+
+
 def _read_config_h(path):
     """The quoted #defines of the build's config.h (APPLICATION_ID, PACKAGE_VERSION, ...)."""
     values = {}

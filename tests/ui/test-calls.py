@@ -37,16 +37,6 @@ ks = phone_sip.ks
 Lines = phone_sip.Lines
 
 
-def start_keyring():
-    """gnome-keyring on this test's private session bus, unlocked, for the app's and the CLI's tokens."""
-    out = subprocess.run(['gnome-keyring-daemon', '--unlock', '--components=secrets'],
-                         input='test', capture_output=True, text=True, timeout=30)
-    for line in out.stdout.splitlines():
-        if '=' in line:
-            key, value = line.split('=', 1)
-            os.environ[key] = value
-
-
 def notifications(*args):
     return subprocess.run(['gdbus', 'call', '--session', '-d', 'org.freedesktop.Notifications',
                            '-o', '/org/freedesktop/Notifications', *args],
@@ -168,7 +158,7 @@ class Office:
         self.server.start()
         ui.defer(self.stop)
         self.kh.start_kamailio(Path(db), ks.LOOPBACK, port=sip_port)
-        start_keyring()
+        harness.start_keyring()
         self.daemon = start_notification_daemon()
         self.api = self.server.url + '/api/v1'
         self.anna = Api(self.api, 'anna', 'demo')

@@ -6,7 +6,6 @@ moving down the list with the arrow keys brings in more chats before the end is 
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,16 +18,6 @@ from zvtest import Api, Server, cli, seed  # noqa: E402
 
 # zv-window-chats.c: the list view is given this many chats once the first frame is on screen.
 CHATS_SHOWN = 20
-
-
-def start_keyring():
-    """gnome-keyring on this test's private session bus, unlocked, so the device keeps its tokens."""
-    out = subprocess.run(['gnome-keyring-daemon', '--unlock', '--components=secrets'],
-                         input='test', capture_output=True, text=True, timeout=30)
-    for line in out.stdout.splitlines():
-        if '=' in line:
-            key, value = line.split('=', 1)
-            os.environ[key] = value
 
 
 def rows(ui, chat_list):
@@ -50,7 +39,7 @@ def test(ui):
     server = Server(db)
     server.start()
     ui.defer(server.stop)
-    start_keyring()
+    harness.start_keyring()
     data = os.path.join(tmp, 'data')
     os.environ['ZVENO_DATA_DIR'] = data
 

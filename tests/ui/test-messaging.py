@@ -38,16 +38,6 @@ loop.run()
 '''
 
 
-def start_keyring():
-    """gnome-keyring on this test's private session bus, unlocked, so the app can keep its tokens."""
-    out = subprocess.run(['gnome-keyring-daemon', '--unlock', '--components=secrets'],
-                         input='test', capture_output=True, text=True, timeout=30)
-    for line in out.stdout.splitlines():
-        if '=' in line:
-            key, value = line.split('=', 1)
-            os.environ[key] = value
-
-
 def gdbus_notifications(*args):
     return subprocess.run(['gdbus', 'call', '--session', '-d', 'org.freedesktop.Notifications',
                            '-o', '/org/freedesktop/Notifications', *args],
@@ -112,7 +102,7 @@ def test(ui):
     server.start()
     ui.defer(server.stop)
     other_window = None
-    start_keyring()
+    harness.start_keyring()
     daemon = start_notification_daemon()
     ui.defer(daemon.kill)
     os.environ['ZVENO_DATA_DIR'] = os.path.join(tmp, 'data')
