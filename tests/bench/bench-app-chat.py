@@ -157,7 +157,7 @@ def main():
     db = os.path.join(tmp, "server.db")
     data = os.path.join(tmp, "device")
     try:
-        messaging.start_keyring()
+        harness.start_keyring()
         if seed(db, 3, 1, MESSAGES, 1).returncode != 0:
             raise SystemExit("seeding failed")
         server = Server(db)

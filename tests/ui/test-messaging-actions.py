@@ -84,7 +84,7 @@ def test(ui):
     server = Server(db)
     server.start()
     ui.defer(server.stop)
-    messaging.start_keyring()
+    harness.start_keyring()
     os.environ['ZVENO_DATA_DIR'] = os.path.join(tmp, 'data')
     api = server.url + '/api/v1'
     anna = Api(api, 'anna', 'demo')

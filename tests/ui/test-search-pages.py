@@ -33,7 +33,7 @@ def test(ui):
     server = Server(db)
     server.start()
     ui.defer(server.stop)
-    messaging.start_keyring()
+    harness.start_keyring()
     os.environ['ZVENO_DATA_DIR'] = os.path.join(tmp, 'data')
     anna = Api(server.url + '/api/v1', 'anna', 'demo')
     directory = [e for e in anna.call('GET', '/directory?limit=1000')['entries']
